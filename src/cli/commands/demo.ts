@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { posture, type Posture } from '../../engines/inventory.js';
+import { resolveOwnership } from '../../engines/ownership.js';
+import { ingestPaths } from '../../ingest/pipeline.js';
+import { globals, printJson, table, withGlobals, withStore } from '../context.js';
+
+export function demoCommand(): Command {
+  return withGlobals(new Command('demo'))
+    .description('generate the demo company (about 200 employees and their machine identities), load it into an in-memory store, and show what it holds')
+    .option('--keep <dir>', 'keep the generated source files in this folder (default: a temporary folder, removed)')
+    .option('--json', 'print the figures as JSON')
+    .action(async (opts, cmd: Command) => {
+      const json = Boolean(globals(cmd).json);
+      const say = (s: string) => !json && process.stdout.write(s);
+      const { generateEstate, DEMO } = await import('../../generator/index.js');
+      const dir = opts.keep ?? mkdtempSync(join(tmpdir(), 'idcopilot-demo-'));
+      try {
+        const t0 = performance.now();
+        say(`Generating the demo estate (${DEMO.employees} employees, seed ${DEMO.seed}) in ${dir} ...\n`);
+        await generateEstate({ ...DEMO, out: dir });
+        const t1 = performance.now();
+        say(`Loading it into an in-memory store ...\n`);
+        const report = await withStore(cmd, async (db) => {
+          const ingest = await ingestPaths(db, [dir]);
+          await resolveOwnership(db);
+          const p = await posture(db, { orphanLimit: 15 });
+          return { ingest: ingest.totals, posture: p };
+        }, { data: ':memory:' });
+        const t2 = performance.now();
+        if (json) {
+          printJson({ ...report, timings: { generateMs: Math.round(t1 - t0), loadMs: Math.round(t2 - t1) } });
+          return;
+        }
+        const t = report.ingest;
+        say(`Loaded ${t.loaded} records from ${t.files} files (${t.rejected} rejected) in ${((t2 - t1) / 1000).toFixed(1)} s.\n\n`);
+        say(renderPosture(report.posture));
+      } finally {
+        if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+      }
+    });
+}
+
+export function renderPosture(p: Posture): string {
+  const lines: string[] = [];
+  lines.push('Inventory by kind');
+  lines.push(table(Object.entries(p.byKind).sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, n]), ['kind', 'identities']));
+  lines.push('');
+  lines.push(`People: ${p.humans}   machine identities: ${p.machines}   machine:human ratio ${p.machineToHuman ?? '-'}:1`);
+  const cov = p.ownership.coverage === null ? '-' : `${(p.ownership.coverage * 100).toFixed(1)}%`;
+  lines.push(`Ownership coverage: ${cov} (${p.ownership.owned} of ${p.ownership.ownable} machine identities have an active accountable owner)`);
+  lines.push(`Orphaned: ${p.orphanedCount} (no owner, or the owner has left)`);
+  if (p.orphaned.length) {
+    lines.push('');
+    lines.push(table(p.orphaned.map((o) => [o.kind, o.name, o.reason, o.id]), ['kind', 'name', 'why orphaned', 'id']));
+    if (p.orphanedCount > p.orphaned.length) lines.push(`... and ${p.orphanedCount - p.orphaned.length} more`);
+  }
+  return lines.join('\n') + '\n';
+}
