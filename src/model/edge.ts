@@ -3,9 +3,37 @@ import { Attributes, IsoTime } from './common.js';
 
 export const EdgeKind = z.enum([
   'can_assume', 'assumed', 'impersonates', 'acts_for', 'owns_credential', 'member_of', 'granted',
-  'runs_as', 'federates_to', 'owns', 'created', 'same_as', 'can_access',
+  'runs_as', 'federates_to', 'owns', 'created', 'same_as', 'can_access', 'authenticates_as',
 ]);
 export type EdgeKind = z.infer<typeof EdgeKind>;
+
+/**
+ * What an edge means for delegation, read as "A can act as B (or with B's rights)":
+ * - forward: from can act as to (can_assume, assumed, impersonates, federates_to, runs_as, member_of,
+ *   owns_credential: the holder can use the credential, authenticates_as: a key or token acts as the
+ *   principal it belongs to, can_access: reach into a resource)
+ * - reverse: to can act as from (granted: the app a person consented to acts with the person's rights)
+ * - both: each can act as the other (acts_for: the agent acts with the person's rights and the person
+ *   drives the agent; same_as: one person's or workload's accounts in two systems)
+ * - none: accountability or history, not capability (owns, created)
+ * Trace walks these directions: upstream = who can act as X, downstream = what X can act as or reach.
+ */
+export const EDGE_DIRECTION: Record<EdgeKind, 'forward' | 'reverse' | 'both' | 'none'> = {
+  can_assume: 'forward',
+  assumed: 'forward',
+  impersonates: 'forward',
+  federates_to: 'forward',
+  runs_as: 'forward',
+  member_of: 'forward',
+  owns_credential: 'forward',
+  authenticates_as: 'forward',
+  can_access: 'forward',
+  granted: 'reverse',
+  acts_for: 'both',
+  same_as: 'both',
+  owns: 'none',
+  created: 'none',
+};
 
 /**
  * A directed relation between two nodes (identities, credentials or resources). `potential` means the
