@@ -31,7 +31,7 @@ export function toIso(value: unknown, field = 'time'): string | null {
   let t = s;
   if (/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(t)) t = t.replace(' ', 'T') + 'Z';
   else if (/^\d{4}-\d\d-\d\d$/.test(t)) t = t + 'T00:00:00Z';
-  else if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?\s?(UTC|[+-]\d\d:?\d\d)$/.test(t)) t = t.replace(' ', 'T').replace(/\s?UTC$/, 'Z');
+  else if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?(Z|\s?(UTC|[+-]\d\d:?\d\d))$/.test(t)) t = t.replace(' ', 'T').replace(/\s?UTC$/, 'Z');
   if (!/^\d{4}-\d\d-\d\dT/.test(t)) throw new TimeError(`${field}: "${s.slice(0, 40)}" is not a timestamp (expected ISO-8601)`);
   const d = new Date(t);
   if (Number.isNaN(d.getTime())) throw new TimeError(`${field}: "${s.slice(0, 40)}" is not a valid timestamp`);
