@@ -35,6 +35,8 @@ export interface ParseOptions {
   owner?: string;
   /** The time the ingest runs; connectors use the data's own times where the data has them. */
   now: Date;
+  /** `--cluster NAME` for Kubernetes files that do not say which cluster they describe. */
+  cluster?: string;
 }
 
 /** One record of the source file: what it became, or why it was rejected. */

@@ -17,6 +17,8 @@ export interface IngestOptions {
   /** Reject the whole file when any record in it is rejected. */
   strict?: boolean;
   owner?: string;
+  /** Kubernetes cluster name for files that do not say it (ParseOptions.cluster). */
+  cluster?: string;
   /** Called with every rejected record (the CLI writes them to `--rejects FILE`). */
   onReject?: (r: RejectedRecord) => void;
   /** Called when a file is done, and periodically with records read so far. */
@@ -61,7 +63,7 @@ export async function ingestFile(db: Db, file: SourceFile, connector: Connector,
     await db.transaction(async (tx) => {
       const writer = new BulkWriter(tx);
       let pendingFlush: Promise<unknown> = Promise.resolve();
-      for await (const items of connector.parse(file, { owner: opts.owner, now: opts.now ?? new Date() })) {
+      for await (const items of connector.parse(file, { owner: opts.owner, cluster: opts.cluster, now: opts.now ?? new Date() })) {
         for (const item of items) {
           result.records++;
           let reason = item.reject;
