@@ -7,6 +7,7 @@ import { generateCommand } from './commands/generate.js';
 import { indexCommand } from './commands/index-embeddings.js';
 import { ingestCommand } from './commands/ingest.js';
 import { lookupCommand } from './commands/lookup.js';
+import { traceCommand } from './commands/trace.js';
 
 /** Exit statuses: 0 ok, 1 a failure the output explains, 2 bad usage, 3 the store is in use. */
 const EXIT = { failure: 1, usage: 2, locked: 3 } as const;
@@ -21,7 +22,7 @@ Storage: the embedded store (PGlite) in --data DIR (default ./.idcopilot) unless
 PostgreSQL server. Configuration: idcopilot.yaml (--config FILE); secrets only from the environment.
 
 Start with:  idcopilot demo`);
-  for (const make of [ingestCommand, lookupCommand, doctorCommand, demoCommand, generateCommand, indexCommand]) program.addCommand(make());
+  for (const make of [ingestCommand, lookupCommand, doctorCommand, traceCommand, demoCommand, generateCommand, indexCommand]) program.addCommand(make());
   return program;
 }
 

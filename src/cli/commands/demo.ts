@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { posture, type Posture } from '../../engines/inventory.js';
-import { resolveOwnership } from '../../engines/ownership.js';
+import { deriveAfterIngest } from '../../engines/derive.js';
 import { ingestPaths } from '../../ingest/pipeline.js';
 import { globals, printJson, table, withGlobals, withStore } from '../context.js';
 
@@ -25,7 +25,7 @@ export function demoCommand(): Command {
         say(`Loading it into an in-memory store ...\n`);
         const report = await withStore(cmd, async (db) => {
           const ingest = await ingestPaths(db, [dir]);
-          await resolveOwnership(db);
+          await deriveAfterIngest(db);
           const p = await posture(db, { orphanLimit: 15 });
           return { ingest: ingest.totals, posture: p };
         }, { data: ':memory:' });

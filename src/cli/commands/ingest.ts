@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { registry } from '../../connectors/index.js';
-import { resolveOwnership } from '../../engines/ownership.js';
+import { deriveAfterIngest } from '../../engines/derive.js';
 import { ingestPaths } from '../../ingest/pipeline.js';
 import type { IngestResult } from '../../model/index.js';
 import { globals, printJson, table, withGlobals, withStore } from '../context.js';
@@ -38,7 +38,7 @@ export function ingestCommand(): Command {
             bar.update(v, { file: p.path.length > 60 ? '…' + p.path.slice(-59) : p.path });
           },
         });
-        if (r.totals.loaded > 0) await resolveOwnership(db);
+        if (r.totals.loaded > 0) await deriveAfterIngest(db);
         return r;
       });
       bar?.stop();

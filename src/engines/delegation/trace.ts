@@ -1,0 +1,162 @@
+import { PRIVILEGE_RANK, type Privilege } from '../../model/index.js';
+import type { Db } from '../../store/index.js';
+import { SqlAdjacency, type Adjacency, type Direction, type Step } from './adjacency.js';
+import { blastRadius } from './blast-radius.js';
+import type { Hop, Path, TraceOptions, TraceResult } from './types.js';
+
+export const TRACE_LIMITS = { depth: 10, fanout: 500, maxNodes: 50_000, maxPaths: 1000 } as const;
+
+interface Walk {
+  /** node -> the hop that first reached it (shortest path tree) and its depth. */
+  parent: Map<string, { hop: Hop; via: string; depth: number }>;
+  children: Map<string, number>;
+  truncated: string[];
+}
+
+/**
+ * Walk the delegation graph from one identity: upstream to who can act as it (back to the people at
+ * the root), downstream to what it can act as and reach. Breadth-first, so each node is reached by a
+ * shortest path; bounded by depth, fan-out per node, nodes visited and a deadline; cycles are safe
+ * because a node is visited once. Every hop says potential and/or observed and carries evidence ids.
+ */
+export async function trace(db: Db, id: string, opts: TraceOptions = {}, adjacency: Adjacency = new SqlAdjacency(db)): Promise<TraceResult> {
+  const direction = opts.direction ?? 'both';
+  const depth = clamp(opts.depth ?? 6, 1, TRACE_LIMITS.depth);
+  const fanout = clamp(opts.fanout ?? 50, 1, TRACE_LIMITS.fanout);
+  const maxNodes = clamp(opts.maxNodes ?? 5000, 1, TRACE_LIMITS.maxNodes);
+  const maxPaths = clamp(opts.maxPaths ?? 100, 1, TRACE_LIMITS.maxPaths);
+  const deadline = Date.now() + (opts.deadlineMs ?? 10_000);
+  const walkOpts = { depth, fanout, maxNodes, deadline, observedOnly: Boolean(opts.observedOnly) };
+
+  const up = direction !== 'down' ? await walk(adjacency, id, 'up', walkOpts) : null;
+  const down = direction !== 'up' ? await walk(adjacency, id, 'down', walkOpts) : null;
+  const truncated = [...(up?.truncated.map((t) => `upstream: ${t}`) ?? []), ...(down?.truncated.map((t) => `downstream: ${t}`) ?? [])];
+
+  const upstream = up ? pathsTo(id, up, 'up') : [];
+  const downstream = down ? pathsTo(id, down, 'down') : [];
+  const nodes = new Set<string>([id, ...(up?.parent.keys() ?? []), ...(down?.parent.keys() ?? [])]);
+  const info = await nodeInfo(db, [...nodes]);
+
+  // Roots: where upstream paths start. People first, then what was observed acting, then the rest.
+  const roots = upstream
+    .map((p) => p.hops[0].from)
+    .filter((v, i, a) => a.indexOf(v) === i)
+    .map((r) => ({ id: r, name: info.get(r)?.name ?? r, kind: info.get(r)?.kind ?? 'unknown', observed: upstream.some((p) => p.hops[0].from === r && p.hops.every((h) => h.observed)) }))
+    .sort((a, b) => Number(b.kind === 'human') - Number(a.kind === 'human') || Number(b.observed) - Number(a.observed) || a.id.localeCompare(b.id));
+
+  const radius = down ? await blastRadius(db, id, [...down.parent.keys()], info, opts.crownJewels ?? []) : null;
+  const rank = (p: Path) => {
+    const last = p.hops[p.hops.length - 1].to;
+    const i = info.get(last);
+    return (radius?.crownJewelSet.has(last) ? 100 : 0) + (i?.privilege ? PRIVILEGE_RANK[i.privilege as Privilege] ?? 0 : 0) * 10 + (p.hops.every((h) => h.observed) ? 5 : 0);
+  };
+  const order = (a: Path, b: Path) => rank(b) - rank(a) || a.hops.length - b.hops.length || key(a).localeCompare(key(b));
+  if (upstream.length > maxPaths) truncated.push(`upstream: ${upstream.length} paths, first ${maxPaths} returned`);
+  if (downstream.length > maxPaths) truncated.push(`downstream: ${downstream.length} paths, first ${maxPaths} returned`);
+  return {
+    identity: id,
+    upstream: upstream.sort(order).slice(0, maxPaths),
+    downstream: downstream.sort(order).slice(0, maxPaths),
+    roots,
+    blastRadius: radius?.summary ?? null,
+    truncated,
+  };
+}
+
+async function walk(adj: Adjacency, start: string, dir: Direction, o: { depth: number; fanout: number; maxNodes: number; deadline: number; observedOnly: boolean }): Promise<Walk> {
+  const parent: Walk['parent'] = new Map();
+  const children = new Map<string, number>();
+  const truncated: string[] = [];
+  const seen = new Set<string>([start]);
+  let frontier = [start];
+  for (let d = 1; d <= o.depth && frontier.length; d++) {
+    if (Date.now() > o.deadline) {
+      truncated.push(`deadline reached at depth ${d}`);
+      break;
+    }
+    const steps = await adj.neighbours(frontier, dir, { fanout: o.fanout, observedOnly: o.observedOnly });
+    const next: string[] = [];
+    for (const node of frontier) {
+      const list: Step[] = steps.get(node) ?? [];
+      if (list.length > o.fanout) {
+        truncated.push(`${node}: more than ${o.fanout} edges, strongest ${o.fanout} followed`);
+        list.length = o.fanout;
+      }
+      for (const s of list) {
+        if (seen.has(s.next)) continue;
+        if (seen.size >= o.maxNodes) {
+          if (!truncated.some((t) => t.startsWith('node limit'))) truncated.push(`node limit ${o.maxNodes} reached`);
+          break;
+        }
+        seen.add(s.next);
+        parent.set(s.next, { hop: s.hop, via: node, depth: d });
+        children.set(node, (children.get(node) ?? 0) + 1);
+        next.push(s.next);
+      }
+    }
+    frontier = next;
+    if (d === o.depth && frontier.length) {
+      const more = await adj.neighbours(frontier.slice(0, 200), dir, { fanout: 1, observedOnly: o.observedOnly });
+      if ([...more.values()].some((l) => l.some((s) => !seen.has(s.next)))) truncated.push(`depth limit ${o.depth} reached`);
+    }
+  }
+  return { parent, children, truncated };
+}
+
+/** Paths to every leaf of the walk tree, in reading order (root -> identity upstream, identity -> leaf downstream). */
+function pathsTo(start: string, w: Walk, dir: Direction): Path[] {
+  const paths: Path[] = [];
+  for (const node of w.parent.keys()) {
+    if (w.children.get(node)) continue;
+    const hops: Hop[] = [];
+    let cur = node;
+    while (cur !== start) {
+      const p = w.parent.get(cur)!;
+      hops.push(p.hop);
+      cur = p.via;
+    }
+    // Walking back from a leaf yields hops nearest-the-leaf first: downstream reads start -> leaf.
+    if (dir === 'down') hops.reverse();
+    paths.push({ hops });
+  }
+  return paths;
+}
+
+export interface NodeInfo {
+  kind: string;
+  name: string;
+  privilege: string | null;
+  classification: string | null;
+  resource: boolean;
+  account: string | null;
+}
+
+const PRIV_SQL = `max(CASE privilege WHEN 'admin' THEN 4 WHEN 'privesc' THEN 3 WHEN 'credential' THEN 2 WHEN 'write' THEN 1 ELSE 0 END)`;
+const PRIV_NAMES = ['read', 'write', 'credential', 'privesc', 'admin'];
+
+/** Kind, name and highest privilege of identities; type and classification of resources. */
+export async function nodeInfo(db: Db, ids: string[]): Promise<Map<string, NodeInfo>> {
+  const out = new Map<string, NodeInfo>();
+  if (!ids.length) return out;
+  const idRows = await db.query(
+    `SELECT i.id, i.kind, i.name, i.account, p.level FROM identities i
+     LEFT JOIN (SELECT identity_id, ${PRIV_SQL} AS level FROM entitlements WHERE identity_id = ANY($1::text[]) AND effect = 'Allow' AND via <> 'boundary' GROUP BY identity_id) p
+       ON p.identity_id = i.id
+     WHERE i.id = ANY($1::text[])`, [ids]);
+  for (const r of idRows) out.set(r.id, { kind: r.kind, name: r.name, privilege: r.level === null || r.level === undefined ? null : PRIV_NAMES[r.level], classification: null, resource: false, account: r.account });
+  const missing = ids.filter((i) => !out.has(i));
+  if (missing.length) {
+    for (const r of await db.query('SELECT id, type, name, classification, account FROM resources WHERE id = ANY($1::text[])', [missing])) {
+      out.set(r.id, { kind: `resource:${r.type}`, name: r.name, privilege: null, classification: r.classification, resource: true, account: r.account });
+    }
+  }
+  return out;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, Math.floor(Number.isFinite(v) ? v : lo)));
+}
+
+function key(p: Path): string {
+  return p.hops.map((h) => `${h.from}>${h.to}`).join('|');
+}
