@@ -129,6 +129,12 @@ function parseElement(path: string, el: ScannedElement): JsonRecord {
   }
 }
 
+/** indexOf, with the end of the chunk for "not found" so that callers can take a minimum. */
+function indexOr(text: string, ch: string, from: number, end: number): number {
+  const at = text.indexOf(ch, from);
+  return at === -1 ? end : at;
+}
+
 const OPEN_OBJ = 123; // {
 const CLOSE_OBJ = 125; // }
 const OPEN_ARR = 91; // [
@@ -174,6 +180,11 @@ export class JsonRecordScanner {
     const out: ScannedElement[] = [];
     let captureFrom = this.capturing ? 0 : -1;
     const n = chunk.length;
+    // Where the next quote, backslash and newline are in this chunk: string bodies (most of a log's
+    // bytes) are skipped with native indexOf instead of character by character.
+    let nextQuote = -1;
+    let nextBackslash = -1;
+    let nextNewline = -1;
     for (let i = 0; i < n; i++) {
       const c = chunk.charCodeAt(i);
       if (c === NEWLINE) {
@@ -181,6 +192,13 @@ export class JsonRecordScanner {
         this.column = i;
       }
       if (this.inString) {
+        if (!this.escape && c !== QUOTE && c !== BACKSLASH && c !== NEWLINE) {
+          if (nextQuote < i) nextQuote = indexOr(chunk, '"', i, n);
+          if (nextBackslash < i) nextBackslash = indexOr(chunk, '\\', i, n);
+          if (nextNewline < i) nextNewline = indexOr(chunk, '\n', i, n);
+          i = Math.min(nextQuote, nextBackslash, nextNewline) - 1;
+          continue;
+        }
         if (this.escape) this.escape = false;
         else if (c === BACKSLASH) this.escape = true;
         else if (c === QUOTE) {
