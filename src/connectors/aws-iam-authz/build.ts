@@ -227,7 +227,8 @@ function attachManaged(out: ItemOut, index: AuthzIndex, identityId: string, arn:
   if (m.source === 'name') {
     unresolved.push(arn);
     out.records.push(rec.entitlement({
-      id: entitlementId(identityId, arn, 0, via, viaId), identityId, effect: 'Allow', privilege: m.inferred!, sourcePolicy: arn, via, viaId,
+      id: entitlementId(identityId, arn, 0, via, viaId), identityId, effect: 'Allow', actions: [], resources: [],
+      privilege: m.inferred!, sourcePolicy: arn, via, viaId,
     }));
     return;
   }

@@ -40,7 +40,7 @@ const POLICIES: BuiltinPolicy[] = [
   {
     name: 'ReadOnlyAccess', abridged: true,
     // The real policy grants ssm:Get* and s3:Get* on everything: it reads parameters and objects.
-    document: doc(allow(readVerbs(COMMON_SERVICES).filter((a) => a !== 'secretsmanager:Get*'))),
+    document: doc(allow(readVerbs(COMMON_SERVICES.filter((s) => s !== 'sts')).filter((a) => a !== 'secretsmanager:Get*'))),
   },
   {
     name: 'ViewOnlyAccess', abridged: true,

@@ -184,9 +184,10 @@ export class ActionCatalog {
   private actionPrivilege(service: string, name: string): Privilege {
     const full = `${service}:${name}`;
     if (PRIVESC_ACTIONS.has(full)) return 'privesc';
-    const known = this.services.get(service)?.get(name);
-    if (CREDENTIAL_ACTIONS.has(full)) return known === 'privesc' ? 'privesc' : 'credential';
-    return known ?? guessPrivilege(full, name);
+    // The hand-kept list wins over the catalogue: rds-db:connect is "Permissions management" there, yet it
+    // only signs a database login token.
+    if (CREDENTIAL_ACTIONS.has(full)) return 'credential';
+    return this.services.get(service)?.get(name) ?? guessPrivilege(full, name);
   }
 
   private async serviceKeys(): Promise<string[]> {
