@@ -4,12 +4,20 @@ import { connector as awsIamAuthz } from './aws-iam-authz/index.js';
 import { connector as awsResourceTags } from './aws-resource-tags/index.js';
 import { connector as oktaInventory } from './okta-inventory/index.js';
 import { connector as oktaSystemLog } from './okta-system-log/index.js';
+import { connector as gcpAuditLog } from './gcp-audit-log/index.js';
+import { connector as gcpIam } from './gcp-iam/index.js';
+import { connector as githubAuditLog } from './github-audit-log/index.js';
+import { connector as githubInventory } from './github-inventory/index.js';
+import { connector as githubSecretScanning } from './github-secret-scanning/index.js';
+import { connector as k8sAuditLog } from './k8s-audit-log/index.js';
+import { connector as k8sRbac } from './k8s-rbac/index.js';
 // One import per source (keep the list sorted by provider, then kind).
 
 /** All connectors shipped with identity-copilot. */
 export const registry = new ConnectorRegistry([
   oktaInventory, oktaSystemLog,
   awsIamAuthz, awsCredentialReport, awsResourceTags,
+  gcpIam, gcpAuditLog, githubInventory, githubAuditLog, githubSecretScanning, k8sRbac, k8sAuditLog,
   // connectors: add new sources here
 ]);
 
