@@ -4,6 +4,9 @@ import { connector as awsIamAuthz } from './aws-iam-authz/index.js';
 import { connector as awsResourceTags } from './aws-resource-tags/index.js';
 import { connector as oktaInventory } from './okta-inventory/index.js';
 import { connector as oktaSystemLog } from './okta-system-log/index.js';
+import { connector as azureActivityLog } from './azure-activity-log/index.js';
+import { connector as entraInventory } from './entra-inventory/index.js';
+import { connectors as entraLogs } from './entra-log/index.js';
 import { connector as gcpAuditLog } from './gcp-audit-log/index.js';
 import { connector as gcpIam } from './gcp-iam/index.js';
 import { connector as githubAuditLog } from './github-audit-log/index.js';
@@ -15,7 +18,7 @@ import { connector as k8sRbac } from './k8s-rbac/index.js';
 
 /** All connectors shipped with identity-copilot. */
 export const registry = new ConnectorRegistry([
-  oktaInventory, oktaSystemLog,
+  oktaInventory, oktaSystemLog, entraInventory, ...entraLogs, azureActivityLog,
   awsIamAuthz, awsCredentialReport, awsResourceTags,
   gcpIam, gcpAuditLog, githubInventory, githubAuditLog, githubSecretScanning, k8sRbac, k8sAuditLog,
   // connectors: add new sources here
