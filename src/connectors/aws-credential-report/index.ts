@@ -1,6 +1,6 @@
 import { compact } from '../../lib/aws/attributes.js';
-import { parse as parseCsv } from 'csv-parse';
-import { Readable } from 'node:stream';
+import { parse as parseCsv, type Parser } from 'csv-parse';
+import { once } from 'node:events';
 import { parseArn } from '../../lib/aws/arn.js';
 import { certSlotId, keySlotId, passwordId } from '../../lib/aws/ids.js';
 import { environmentFromNames } from '../../lib/aws/tags.js';
@@ -39,8 +39,9 @@ export const connector: Connector = {
 
   async *parse(file) {
     const head = file.head.replace(/^\uFEFF/, '').trimStart();
-    const text: AsyncIterable<string> = head.startsWith('{') ? decodeJsonReport(file, await file.text()) : file.chunks();
-    const parser = Readable.from(text).pipe(parseCsv({ info: true, relax_column_count: true, skip_empty_lines: true, bom: true, trim: true }));
+    const text: Iterable<string> | AsyncIterable<string> = head.startsWith('{') ? [decodeJsonReport(file, await file.text())] : file.chunks();
+    const parser = parseCsv({ info: true, relax_column_count: true, skip_empty_lines: true, bom: true, trim: true });
+    feed(text, parser);
     let header: string[] | null = null;
     let items: SourceItem[] = [];
     let index = 0;
@@ -75,7 +76,23 @@ export const connector: Connector = {
   },
 };
 
-async function* decodeJsonReport(file: SourceFile, text: string): AsyncIterable<string> {
+/**
+ * Writes the text into the parser with back-pressure. A read error (a truncated gzip member) destroys
+ * the parser with it, so that the reading loop sees the error instead of waiting forever, which is
+ * what `.pipe()` would do.
+ */
+function feed(text: Iterable<string> | AsyncIterable<string>, parser: Parser): void {
+  (async () => {
+    try {
+      for await (const chunk of text) if (!parser.write(chunk)) await once(parser, 'drain');
+      parser.end();
+    } catch (err) {
+      parser.destroy(err as Error);
+    }
+  })().catch(() => {});
+}
+
+function decodeJsonReport(file: SourceFile, text: string): string {
   let body: { Content?: unknown };
   try {
     body = JSON.parse(text);
@@ -83,7 +100,7 @@ async function* decodeJsonReport(file: SourceFile, text: string): AsyncIterable<
     throw new FormatError(file.path, `not valid JSON (${(err as Error).message})`, { line: 1 });
   }
   if (typeof body.Content !== 'string') throw new FormatError(file.path, 'missing Content (expected the base64 CSV of get-credential-report)', { line: 1 });
-  yield Buffer.from(body.Content, 'base64').toString('utf8');
+  return Buffer.from(body.Content, 'base64').toString('utf8');
 }
 
 /** `true`/`false`; `not_supported` and `N/A` (the root row, absent keys) are unknown. */
