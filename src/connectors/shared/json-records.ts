@@ -81,10 +81,12 @@ async function* readNdjsonLines(file: SourceFile, batchSize: number): AsyncGener
     lineNo++;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (!line.trim()) return;
+    // Take the index before parsing: a line that fails to parse must not use up two indexes.
+    const i = index++;
     try {
-      batch.push({ index: index++, line: lineNo, value: JSON.parse(line) });
+      batch.push({ index: i, line: lineNo, value: JSON.parse(line) });
     } catch (err) {
-      batch.push({ index: index++, line: lineNo, error: `not valid JSON (${jsonErrorText(err)})` });
+      batch.push({ index: i, line: lineNo, error: `not valid JSON (${jsonErrorText(err)})` });
     }
   };
   for await (const chunk of file.chunks()) {
