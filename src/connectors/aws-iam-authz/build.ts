@@ -74,7 +74,10 @@ export class AuthzIndex {
   /** Services every statement in the file names, so that the catalogue is loaded before classifying. */
   services(prepared: Iterable<PreparedPrincipal | PreparedPolicy>): Set<string> {
     const out = new Set<string>();
+    const seen = new Set<PolicyDocument>();
     const addDoc = (d: PolicyDocument) => {
+      if (seen.has(d)) return;
+      seen.add(d);
       for (const st of d.statements) for (const s of this.catalog.servicesOf(st)) out.add(s);
     };
     for (const p of prepared) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Entitlement } from '../../model/index.js';
 
 /**
@@ -8,7 +8,14 @@ import type { Entitlement } from '../../model/index.js';
  */
 export function entitlementId(identityId: string, policyId: string, statementIndex: number, via: Entitlement['via'], viaId: string | null): string {
   const text = `${identityId}\u0000${policyId}\u0000${statementIndex}\u0000${via}\u0000${viaId ?? ''}`;
-  return 'ent:' + createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 24);
+  return 'ent:' + sha256Hex(text).slice(0, 24);
+}
+
+// One-shot crypto.hash (Node >= 20.12) is about twice as fast as createHash for short inputs, and an
+// export has one entitlement per statement per identity: hundreds of thousands of them.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+function sha256Hex(text: string): string {
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 export const inlinePolicyId = (principalArn: string, policyName: string): string => `inline:${principalArn}:${policyName}`;
