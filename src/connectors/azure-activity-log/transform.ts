@@ -17,7 +17,9 @@ type Outcome = 'success' | 'failure' | 'unknown';
  * logs that pipelines file beside it (StorageRead/Write/Delete) read the same way.
  */
 export function activityRecords(v: Obj, rawRef: string): CanonicalRecord[] {
-  const time = requireIso(v.eventTimestamp ?? v.time ?? v.TimeGenerated, v.eventTimestamp !== undefined ? 'eventTimestamp' : 'time');
+  // The REST shape names its time eventTimestamp, the diagnostic export time.
+  const rest = 'eventDataId' in v || 'caller' in v || 'claims' in v || 'eventTimestamp' in v;
+  const time = requireIso(v.eventTimestamp ?? v.time ?? v.TimeGenerated, rest ? 'eventTimestamp' : 'time');
   const operation = valueOf(v.operationName) ?? valueOf(v.operationname);
   if (!operation) throw new RecordError('missing operationName');
   const rawResource = str(v.resourceId) ?? str(v.resourceid) ?? str(v.ResourceId);

@@ -4,7 +4,7 @@ import type { SourceFile } from '../shared/source-file.js';
 import { RecordError } from '../../lib/errors.js';
 import { collectionOf, readGraphRecords } from '../shared/graph.js';
 import { auditRecords } from './audit.js';
-import { classifyEntraLog } from './envelope.js';
+import { classifyEntraLog, type EntraLogKind } from './envelope.js';
 import { riskRecords } from './risk.js';
 import { signInRecords } from './signin.js';
 
@@ -20,7 +20,10 @@ async function* parseEntraLog(file: SourceFile, _options: ParseOptions): AsyncIt
       return toItem(r.index, r.line, () => {
         const v = r.value;
         if (!v || typeof v !== 'object' || Array.isArray(v)) throw new RecordError('not an Entra log record (expected a JSON object)');
-        const rec = classifyEntraLog(v as Record<string, unknown>);
+        const listed = kindOfCollection(collectionOf(r.context));
+        let rec = classifyEntraLog(v as Record<string, unknown>);
+        // A Graph page says what it lists: a partial record is still that kind, rejected for what it lacks.
+        if (listed && (!rec || !rec.env)) rec = { kind: listed, props: v as Record<string, unknown>, env: null };
         if (!rec) throw new RecordError('not an Entra log record (expected a sign-in, a directory audit or a risk record; missing createdDateTime, activityDateTime or riskEventType)');
         const ref = `${file.path}#${r.index}`;
         if (rec.kind === 'signIn') return signInRecords(rec.props, rec.env, ref);
@@ -29,6 +32,21 @@ async function* parseEntraLog(file: SourceFile, _options: ParseOptions): AsyncIt
       });
     });
   }
+}
+
+const COLLECTION_KINDS: [RegExp, EntraLogKind][] = [
+  [/^auditLogs\/signIns/, 'signIn'],
+  [/^auditLogs\/directoryAudits/, 'audit'],
+  [/^identityProtection\/riskDetections/, 'riskDetection'],
+  [/^identityProtection\/servicePrincipalRiskDetections/, 'spRiskDetection'],
+  [/^identityProtection\/riskyUsers/, 'riskyUser'],
+  [/^identityProtection\/riskyServicePrincipals/, 'riskyServicePrincipal'],
+];
+
+function kindOfCollection(collection: string | null): EntraLogKind | null {
+  if (!collection) return null;
+  for (const [re, kind] of COLLECTION_KINDS) if (re.test(collection)) return kind;
+  return null;
 }
 
 /** Azure Monitor categories in a diagnostic export's head. */

@@ -50,7 +50,19 @@ export function collectionOf(context: string | null): string | null {
   if (!context) return null;
   const i = context.indexOf('$metadata#');
   if (i === -1) return null;
-  return context.slice(i + 10).replace(/\/\$entity$/, '').replace(/\((?:[a-zA-Z,]+)\)$/, '');
+  let c = context.slice(i + 10).replace(/\/\$entity$/, '');
+  // A trailing `(select list)` or `(owners(),members())` names properties, not a parent object.
+  if (c.endsWith(')')) {
+    let depth = 0;
+    for (let j = c.length - 1; j >= 0; j--) {
+      if (c[j] === ')') depth++;
+      else if (c[j] === '(' && --depth === 0) {
+        if (!c.slice(j).includes("'")) c = c.slice(0, j);
+        break;
+      }
+    }
+  }
+  return c;
 }
 
 const snakeCache = new Map<string, string>();
