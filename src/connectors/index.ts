@@ -1,7 +1,10 @@
 import { ConnectorRegistry } from './registry.js';
 import { connector as awsCredentialReport } from './aws-credential-report/index.js';
 import { connector as awsIamAuthz } from './aws-iam-authz/index.js';
+import { connector as awsCloudTrail } from './aws-cloudtrail/index.js';
 import { connector as awsResourceTags } from './aws-resource-tags/index.js';
+import { connector as hrRoster } from './hr-roster/index.js';
+import { connector as ownershipMap } from './ownership-map/index.js';
 import { connector as oktaInventory } from './okta-inventory/index.js';
 import { connector as oktaSystemLog } from './okta-system-log/index.js';
 import { connector as azureActivityLog } from './azure-activity-log/index.js';
@@ -21,6 +24,7 @@ export const registry = new ConnectorRegistry([
   oktaInventory, oktaSystemLog, entraInventory, ...entraLogs, azureActivityLog,
   awsIamAuthz, awsCredentialReport, awsResourceTags,
   gcpIam, gcpAuditLog, githubInventory, githubAuditLog, githubSecretScanning, k8sRbac, k8sAuditLog,
+  awsCloudTrail, hrRoster, ownershipMap,
   // connectors: add new sources here
 ]);
 
