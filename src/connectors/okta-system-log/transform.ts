@@ -44,7 +44,8 @@ export function oktaEventRecords(v: Obj, rawRef: string): CanonicalRecord[] {
     targets.push(p);
     if (p.identity && p.id !== actor.id) out.push(rec.identity(p.identity));
   }
-  const firstTarget = targets[0]?.id ?? null;
+  // The main target is the first identity the event names (a sign-in's app, not its authenticator).
+  const firstTarget = (targets.find((t) => t.identity) ?? targets[0])?.id ?? null;
 
   const userTarget = targets.find((t) => t.type === 'User');
   const actorIsApp = actor.kind === 'oauth_app';
