@@ -1,7 +1,7 @@
-import { compact } from '../../lib/aws/attributes.js';
 import { parse as parseCsv, type Parser } from 'csv-parse';
 import { once } from 'node:events';
 import { parseArn } from '../../lib/aws/arn.js';
+import { compact } from '../../lib/aws/attributes.js';
 import { certSlotId, keySlotId, passwordId } from '../../lib/aws/ids.js';
 import { environmentFromNames } from '../../lib/aws/tags.js';
 import { FormatError, RecordError } from '../../lib/errors.js';

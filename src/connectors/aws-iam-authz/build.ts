@@ -1,6 +1,5 @@
-import { compact } from '../../lib/aws/attributes.js';
-import type { CanonicalRecord, Entitlement, IdentityInput, Privilege } from '../../model/index.js';
 import { iamNameOf, parseArn } from '../../lib/aws/arn.js';
+import { compact } from '../../lib/aws/attributes.js';
 import { entitlementId, trustPolicyId } from '../../lib/aws/ids.js';
 import { builtinPolicy, isAwsManagedPolicyArn, privilegeFromPolicyName, type BuiltinPolicy } from '../../lib/aws/managed-policies.js';
 import type { ActionCatalog } from '../../lib/aws/privilege.js';
@@ -8,6 +7,7 @@ import { environmentOf, ownerClaimsFromTags, tagMap } from '../../lib/aws/tags.j
 import { RecordError } from '../../lib/errors.js';
 import { redact, redactText } from '../../lib/secrets.js';
 import { toIso } from '../../lib/time.js';
+import type { CanonicalRecord, Entitlement, IdentityInput, Privilege } from '../../model/index.js';
 import { rec } from '../contract.js';
 import { decodePolicyDocument, type PolicyDocument, type Statement } from './documents.js';
 import type { PreparedPolicy, PreparedPrincipal } from './prepare.js';
