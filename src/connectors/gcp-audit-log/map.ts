@@ -4,7 +4,7 @@ import { redact, shortHash } from '../../lib/secrets.js';
 import { toIso } from '../../lib/time.js';
 import type { CanonicalRecord, EventChain, EventInput } from '../../model/index.js';
 import { gcpIds, principalFromAudit, principalFromEmail, type GcpPrincipal } from '../gcp-common/principals.js';
-import { clusterName, k8sIds } from '../k8s-common/ids.js';
+import { clusterName, objectIdOf } from '../k8s-common/ids.js';
 
 type Obj = Record<string, unknown>;
 type Outcome = NonNullable<EventInput['outcome']>;
@@ -166,11 +166,7 @@ function k8sTarget(resourceName: string, cluster: string | null): string | null 
   if (!cluster) return null;
   const m = K8S_OBJECT.exec(resourceName);
   if (!m) return null;
-  const [, ns, type, name] = m;
-  if (type === 'pods') return k8sIds.pod(cluster, ns, name);
-  if (type === 'serviceaccounts') return k8sIds.serviceAccount(cluster, ns, name);
-  if (type === 'roles') return k8sIds.role(cluster, ns, name);
-  return k8sIds.object(cluster, type.endsWith('s') ? type.slice(0, -1) : type, ns, name);
+  return objectIdOf(cluster, m[2], m[1], m[3]);
 }
 
 function identityOf(p: GcpPrincipal, lastSeenAt: string | null): CanonicalRecord {

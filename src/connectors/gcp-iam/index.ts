@@ -2,7 +2,7 @@ import type { CanonicalRecord } from '../../model/index.js';
 import type { Connector, SourceItem } from '../contract.js';
 import { toItem } from '../contract.js';
 import { readJsonRecords } from '../shared/json-records.js';
-import { indexEntry, mapApiKey, mapKey, mapPolicy, mapPool, mapProvider, mapRole, mapServiceAccount, newIndex } from './map.js';
+import { indexEntry, mapApiKey, mapAsset, mapKey, mapPolicy, mapPool, mapProvider, mapRole, mapServiceAccount, newIndex } from './map.js';
 import { WRAPPER_KEYS, route, type Entry } from './route.js';
 
 const DETECT = [
@@ -69,6 +69,7 @@ function mapEntry(e: Exclude<Entry, { type: 'policy' }>, ix: ReturnType<typeof n
     case 'pool': return mapPool(e.value);
     case 'provider': return mapProvider(e.value);
     case 'apiKey': return mapApiKey(e.value);
+    case 'asset': return mapAsset(e.name, e.assetType, e.data);
     case 'unresourcedPolicy':
       throw new Error('missing resource: a bare getIamPolicy output does not say which resource it is on; key it by the resource (`{"projects/ID": <policy>}`) or use `gcloud asset search-all-iam-policies`');
     case 'unknown':

@@ -242,3 +242,12 @@ export function mapApiKey(v: Obj): CanonicalRecord[] {
     }),
   ];
 }
+
+/** Any other Cloud Asset Inventory asset: a resource identities may reach. */
+export function mapAsset(name: string, assetType: string, data: Obj): CanonicalRecord[] {
+  if (!name) throw new Error('missing name');
+  return [rec.resource({
+    id: name, provider: 'gcp', type: assetType, name: str(data.name) ?? name.slice(name.lastIndexOf('/') + 1),
+    account: PROJECT_IN_RESOURCE.exec(name)?.[1] ?? null, attributes: { status: str(data.status) ?? str(data.state) },
+  })];
+}

@@ -14,6 +14,7 @@ export type Entry =
   | { type: 'pool'; value: Obj }
   | { type: 'provider'; value: Obj }
   | { type: 'apiKey'; value: Obj }
+  | { type: 'asset'; name: string; assetType: string; data: Obj }
   | { type: 'unresourcedPolicy' }
   | { type: 'unknown'; what: string };
 
@@ -74,7 +75,8 @@ function entityOf(v: Obj): Entry | null {
   const iamPolicy = v.iamPolicy ?? v.iam_policy;
   if (isObj(iamPolicy) && name) return { type: 'policy', resource: name, policy: iamPolicy };
   const data = isObj(v.resource) && isObj(v.resource.data) ? v.resource.data : null;
-  if (data && (str(v.assetType) || str(v.asset_type))) return entityOf(data) ?? { type: 'unknown', what: `a ${str(v.assetType) ?? str(v.asset_type)} asset` };
+  const assetType = str(v.assetType) ?? str(v.asset_type);
+  if (data && assetType) return entityOf(data) ?? { type: 'asset', name: name || (str(data.name) ?? ''), assetType, data };
   if (KEY_NAME.test(name) && (v.validAfterTime !== undefined || v.keyType !== undefined || v.keyAlgorithm !== undefined)) {
     return { type: 'key', value: v, name: name.replace(/^\/\/iam\.googleapis\.com\//, '') };
   }

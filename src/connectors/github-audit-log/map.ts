@@ -13,6 +13,8 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 const TIME_FIELDS = ['@timestamp', 'at_sign_timestamp', 'created_at', 'p_event_time'] as const;
 /** Actions about a person or app rather than a repository: the affected `user` is the target. */
 const USER_TARGET = /^(?:org|repo|team|business|organization_moderators|enterprise)\.(?:add_member|remove_member|update_member|invite_member|invite_user|add_user|remove_user|promote|demote|remove_outside_collaborator|add_outside_collaborator|update_member_repository_permission|block_user|unblock_user|add_admin|remove_admin|convert_member_to_outside_collaborator)|^(?:organization_moderators)\./;
+const ORG_SETTING = /^(?:org|ip_allow_list|ip_allow_list_entry|org_credential_authorization|oauth_application|organization_default_label|members_can_create_pages|org_secret_scanning_custom_pattern)\./;
+const BUSINESS_SETTING = /^(?:business|enterprise|business_[a-z_]+)\./;
 /** Fields that become event columns or say nothing a detection needs. */
 const MAPPED = new Set([
   '@timestamp', 'at_sign_timestamp', 'created_at', '_document_id', 'action', 'actor', 'actor_ip', 'user_agent', 'org', 'business', 'repo', 'repository',
@@ -59,7 +61,7 @@ export function mapAuditEvent(e: Obj, rawRef: string): CanonicalRecord[] {
   const data = isObj(e.data) ? e.data : null;
   const team = str(e.team) ?? (data ? str(data.team) : null);
   const hookId = str(e.hook_id) ?? (data ? str(data.hook_id) : null);
-  const target = targetOf(action, { user, repo, team, hookId, org, business, name: str(e.name) });
+  const target = targetOf(action, { user, repo, team, hookId, org, business, name: str(e.integration) ?? str(e.name) });
   const resources = [repo && githubIds.repo(repo), team && teamId(team, org), org && githubIds.org(org)].filter((x): x is string => !!x);
   if (target && target.startsWith('github:user:') && user) {
     out.push(rec.identity({ id: target, kind: 'human', provider: 'github', name: user, account: org ? org.toLowerCase() : null, origin: 'log', attributes: { login: user } }));
@@ -93,6 +95,9 @@ interface Parts {
 
 function targetOf(action: string, p: Parts): string | null {
   if (p.user && USER_TARGET.test(action)) return githubIds.user(p.user);
+  // Org and enterprise settings are about the org, whatever repository the event also names.
+  if (ORG_SETTING.test(action)) return p.org ? githubIds.org(p.org) : p.business ? githubIds.enterprise(p.business) : null;
+  if (BUSINESS_SETTING.test(action) && p.business) return githubIds.enterprise(p.business);
   if (action.startsWith('integration_installation.') && p.name) return githubIds.app(slugOf(p.name));
   if (action.startsWith('team.') && p.team) return teamId(p.team, p.org);
   if (action.startsWith('hook.') && p.hookId) return githubIds.hook(p.hookId);

@@ -30,6 +30,12 @@ function entitlement(identityId: string, policy: string, i: number, actions: str
   });
 }
 
+function known(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)) out[k] = v;
+  return out;
+}
+
 function orgStub(org: string): CanonicalRecord {
   return rec.identity({ id: githubIds.org(org), kind: 'group', provider: 'github', name: org, account: org.toLowerCase(), origin: 'derived', attributes: { login: org } });
 }
@@ -52,11 +58,12 @@ export function mapMember(v: Obj, ctx: Context, extra: { role?: string | null; o
   const id = githubIds.user(login);
   const out: CanonicalRecord[] = [rec.identity({
     id, kind, provider: 'github', name: str(v.name) ?? login, email: email?.toLowerCase() ?? null, account: org?.toLowerCase() ?? null, status: 'active',
-    attributes: {
-      login, githubId: str(v.id) ?? str(v.databaseId), role, siteAdmin: v.site_admin === true || v.isSiteAdmin === true,
+    // Only what this listing knows: a plain member list must not erase the role an admin list stated.
+    attributes: known({
+      login, githubId: str(v.id) ?? str(v.databaseId), role, siteAdmin: v.site_admin === true || v.isSiteAdmin === true || null,
       twoFactor: extra.twoFactor ?? null, emails: [...new Set([...verified, ...(str(v.email) ? [str(v.email)!] : [])].map((e) => e.toLowerCase()))],
       company: str(v.company), samlNameId, samlUsername: extra.saml ? str(extra.saml.username) : null,
-    },
+    }),
   })];
   if (org) {
     out.push(orgStub(org), rec.edge({ from: id, to: githubIds.org(org), kind: 'member_of', attributes: { role } }));

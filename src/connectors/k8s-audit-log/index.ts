@@ -38,16 +38,17 @@ export const connector: Connector = {
           continue;
         }
         const v = r.value;
+        if (isObj(v) && v.messageType === 'CONTROL_MESSAGE') {
+          // CloudWatch's health check of the destination: a record of the file that holds no event.
+          items.push({ index: index++, line: r.line, records: [] });
+          continue;
+        }
         if (isObj(v) && Array.isArray(v.logEvents)) {
           // A CloudWatch Logs subscription message: the cluster is in the log group's name.
           const cluster = options.cluster ?? clusterFromLogGroup(v.logGroup) ?? DEFAULT_CLUSTER;
           v.logEvents.forEach((le, i) => {
             items.push(toItem(index++, r.line, () => mapAuditEvent(unwrapMessage(le, `logEvents[${i}]`), cluster, `${rawRef}.${i}`)));
           });
-          continue;
-        }
-        if (isObj(v) && v.messageType === 'CONTROL_MESSAGE') {
-          items.push({ index: index++, line: r.line, records: [] });
           continue;
         }
         const cluster = options.cluster ?? (isObj(v) ? clusterFromLogGroup(v['@log'] ?? v.logGroup) : null) ?? DEFAULT_CLUSTER;

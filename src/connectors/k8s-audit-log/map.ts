@@ -3,15 +3,9 @@ import { classifySource } from '../../lib/network.js';
 import { redact, shortHash } from '../../lib/secrets.js';
 import { toIso } from '../../lib/time.js';
 import type { CanonicalRecord, EventChain, EventInput } from '../../model/index.js';
-import { k8sIds, principalOf } from '../k8s-common/ids.js';
+import { k8sIds, objectIdOf, principalOf } from '../k8s-common/ids.js';
 import { isObj, str, type Obj } from '../k8s-common/objects.js';
 
-/** Resources whose objects are identities: the target of the call is then that identity. */
-const IDENTITY_RESOURCES: Record<string, (cluster: string, ns: string, name: string) => string> = {
-  serviceaccounts: k8sIds.serviceAccount,
-  pods: k8sIds.pod,
-  roles: k8sIds.role,
-};
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\//;
 /** The Panther flattening of `authentication.kubernetes.io/pod-name` and the real key. */
 const POD_NAME_KEYS = ['authentication.kubernetes.io/pod-name', 'authentication_kubernetes_io_slash_pod-name'];
@@ -81,7 +75,7 @@ export function mapAuditEvent(e: Obj, cluster: string, rawRef: string): Canonica
   const objName = ref ? str(ref.name) : null;
   const uri = str(e.requestURI);
   const action = resource ? `${verb} ${resource}${sub ? `/${sub}` : ''}` : `${verb} ${uri ? uri.split('?')[0] : '/'}`;
-  const target = resource && objName ? targetOf(cluster, resource, ns, objName) : null;
+  const target = resource && objName ? objectIdOf(cluster, resource, ns, objName) : null;
 
   const status = isObj(e.responseStatus) ? e.responseStatus : null;
   const code = status && typeof status.code === 'number' ? status.code : null;
@@ -104,18 +98,6 @@ export function mapAuditEvent(e: Obj, cluster: string, rawRef: string): Canonica
   };
   out.push(rec.event(event), ...observations);
   return out;
-}
-
-function targetOf(cluster: string, resource: string, ns: string | null, name: string): string {
-  const identity = IDENTITY_RESOURCES[resource];
-  if (identity && ns) return identity(cluster, ns, name);
-  if (resource === 'clusterroles') return k8sIds.clusterRole(cluster, name);
-  if (resource === 'namespaces') return k8sIds.namespace(cluster, name);
-  return k8sIds.object(cluster, singular(resource), ns, name);
-}
-
-function singular(resource: string): string {
-  return resource.endsWith('ies') ? `${resource.slice(0, -3)}y` : resource.endsWith('s') ? resource.slice(0, -1) : resource;
 }
 
 /** The same request is logged once per stage, so the stage is part of the id. */

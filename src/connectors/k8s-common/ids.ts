@@ -58,3 +58,28 @@ export function principalOf(cluster: string, username: string): K8sPrincipal {
 export function clusterName(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 }
+
+/** Controllers whose objects are workload identities (`k8s:workload:...`). */
+const WORKLOAD_RESOURCES = new Set(['deployments', 'daemonsets', 'statefulsets', 'replicasets', 'jobs', 'cronjobs', 'replicationcontrollers']);
+
+/**
+ * The id of an object an API call names by its resource (plural, as in URLs and audit logs): the
+ * identity id when the object is an identity (service account, pod, role, workload), else the
+ * object id the RBAC inventory gives it, so that logs and inventory meet on the same node.
+ */
+export function objectIdOf(cluster: string, resource: string, ns: string | null, name: string): string {
+  if (ns) {
+    if (resource === 'serviceaccounts') return k8sIds.serviceAccount(cluster, ns, name);
+    if (resource === 'pods') return k8sIds.pod(cluster, ns, name);
+    if (resource === 'roles') return k8sIds.role(cluster, ns, name);
+    if (WORKLOAD_RESOURCES.has(resource)) return k8sIds.workload(cluster, ns, singular(resource), name);
+  }
+  if (resource === 'clusterroles') return k8sIds.clusterRole(cluster, name);
+  if (resource === 'namespaces') return k8sIds.namespace(cluster, name);
+  return k8sIds.object(cluster, singular(resource), ns, name);
+}
+
+function singular(resource: string): string {
+  if (resource.endsWith('ies')) return `${resource.slice(0, -3)}y`;
+  return resource.endsWith('s') ? resource.slice(0, -1) : resource;
+}
