@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Attributes, Provider } from './common.js';
+import { Attributes, Origin, Provider } from './common.js';
 import { IdentityId } from './identity.js';
 
 /**
@@ -44,6 +44,8 @@ export const Policy = z.object({
   kind: PolicyKind,
   document: z.unknown(),
   attributes: Attributes.default({}),
+  /** `derived` for documents the project ships (AWS-managed policies missing from an export): a real export's document wins. */
+  origin: Origin.default('inventory'),
 });
 export type Policy = z.infer<typeof Policy>;
 export type PolicyInput = z.input<typeof Policy>;

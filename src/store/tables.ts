@@ -100,15 +100,16 @@ export const TABLES: { [K in Exclude<RecordKind, 'observation'>]: TableSpec<K> }
     ],
   },
   policy: {
-    kind: 'policy', table: 'policies', key: ['id'], ranked: false, onConflict: 'update',
+    kind: 'policy', table: 'policies', key: ['id'], ranked: true, onConflict: 'update',
     keyOf: (r) => r.id,
     columns: [
       c('id', 'text', (r) => r.id, 'keep'),
-      c('provider', 'text', (r) => r.provider),
-      c('name', 'text', (r) => r.name),
-      c('kind', 'text', (r) => r.kind),
-      c('document', 'jsonb', (r) => r.document),
+      c('provider', 'text', (r) => r.provider, 'stronger'),
+      c('name', 'text', (r) => r.name, 'stronger'),
+      c('kind', 'text', (r) => r.kind, 'stronger'),
+      c('document', 'jsonb', (r) => r.document, 'stronger'),
       c('attributes', 'jsonb', (r) => r.attributes, 'jsonMerge'),
+      c('origin', 'text', (r) => r.origin, 'stronger'),
     ],
   },
   entitlement: {

@@ -239,6 +239,7 @@ function attachManaged(out: ItemOut, index: AuthzIndex, identityId: string, arn:
     out.records.push(rec.policy({
       id: arn, provider: 'aws', name: m.name, kind: 'managed', document: m.doc!.document,
       attributes: { awsManaged: true, documentSource: 'builtin', abridged: m.builtin!.abridged },
+      origin: 'derived',
     }));
   }
   pushEntitlements(out, index, identityId, arn, m.statements, via, viaId);
