@@ -96,7 +96,9 @@ export function mapAuditEvent(e: Obj, cluster: string, rawRef: string): Canonica
       objectRef: ref ? redact(ref) : null, userExtra: Object.keys(extra).length ? redact(extra) : null,
     },
   };
-  out.push(rec.event(event), ...observations);
+  // A request is logged at each stage; only its last stage counts as seeing the hop, once.
+  const final = str(e.stage) !== 'RequestReceived';
+  out.push(rec.event(event), ...(final ? observations : []));
   return out;
 }
 

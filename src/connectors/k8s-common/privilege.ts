@@ -41,7 +41,10 @@ export function rulePrivilege(rule: RbacRule): Privilege {
   if (verbs.some((v) => v === 'escalate' || v === 'bind' || v === 'impersonate')) return 'privesc';
   if (verbs.includes('*') && (allResources || has(IMPERSONABLE, res))) return 'privesc';
   if (hasAny(verbs, 'create') && (allResources || has(POD_CREATORS, res))) return 'privesc';
-  if (hasAny(verbs, 'create', 'get') && (allResources || res.includes('pods/exec') || res.includes('pods/attach'))) return 'privesc';
+  // exec/attach: `create` (and `get` on the named subresource, which older API servers accepted for
+  // websocket exec); a bare `get *` is left to the read rules below, as kubescape judges it.
+  if (hasAny(verbs, 'create') && (allResources || res.includes('pods/exec') || res.includes('pods/attach'))) return 'privesc';
+  if (verbs.includes('get') && (res.includes('pods/exec') || res.includes('pods/attach'))) return 'privesc';
   if (mutating && (allResources || has(RBAC_OBJECTS, res) || has(ADMISSION, res))) return 'privesc';
   if (hasAny(verbs, 'update', 'patch') && res.includes('certificatesigningrequests/approval')) return 'privesc';
   if (res.includes('nodes/proxy')) return 'privesc';

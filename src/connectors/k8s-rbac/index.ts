@@ -4,7 +4,7 @@ import { DEFAULT_CLUSTER } from '../k8s-common/ids.js';
 import { readManifests } from '../k8s-common/read-manifests.js';
 import { mapObject } from './map.js';
 
-const RBAC_KIND = /(?:"kind"\s*:\s*"|^kind:\s*["']?)(?:List|ServiceAccount|Role|ClusterRole|RoleBinding|ClusterRoleBinding|Pod|Deployment|DaemonSet|StatefulSet|ReplicaSet|Job|CronJob|ReplicationController|Secret|ConfigMap|Namespace)\b/m;
+const RBAC_KIND = /(?:"kind"\s*:\s*"|^kind:\s*["']?)(?:List|ServiceAccount|Role|ClusterRole|RoleBinding|ClusterRoleBinding|Pod|Deployment|DaemonSet|StatefulSet|ReplicaSet|Job|CronJob|ReplicationController|Secret|ConfigMap|Namespace|Service)\b/m;
 const API_VERSION = /"apiVersion"\s*:|^apiVersion:/m;
 const PY_CLIENT = /"__type__"\s*:\s*"V1(?:ServiceAccount|Role|ClusterRole|RoleBinding|ClusterRoleBinding|Pod)"/;
 const ACCESS_ENTRY = /"accessEntryArn"\s*:/;
