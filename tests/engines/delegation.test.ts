@@ -97,3 +97,27 @@ describeStores('delegation', (open) => {
     expect(t.roots[0].id).toBe(PERSON);
   });
 });
+
+describeStores('delegation on the in-memory graph index', (open) => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await open();
+    await seed(db, records);
+    await deriveAfterIngest(db);
+  });
+  afterAll(async () => db?.close());
+
+  it('gives the same paths as SQL, with hop details hydrated from the store', async () => {
+    const { GraphIndex } = await import('../../src/engines/delegation/index.js');
+    const g = await GraphIndex.build(db, 3); // a tiny page size exercises the paging
+    expect(g.edges).toBe((await db.query('SELECT count(*)::int AS n FROM edges'))[0].n);
+    for (const dir of ['up', 'down'] as const) {
+      const viaSql = await trace(db, ROLE, { direction: dir });
+      const viaGraph = await trace(db, ROLE, { direction: dir }, g);
+      expect(viaGraph.upstream).toEqual(viaSql.upstream);
+      expect(viaGraph.downstream).toEqual(viaSql.downstream);
+    }
+    expect(new Set(g.closure(USER, 'down').reached)).toEqual(new Set([KEY, ROLE, ADMIN, BUCKET]));
+    expect(g.closure(ROLE, 'up').reached).toContain(PERSON);
+  });
+});

@@ -1,6 +1,6 @@
 import { EDGE_DIRECTION, type EdgeKind } from '../../model/index.js';
 import type { Db } from '../../store/index.js';
-import type { Hop } from './types.js';
+import type { Hop, Path } from './types.js';
 
 export type Direction = 'up' | 'down';
 
@@ -19,6 +19,8 @@ export interface Step {
  */
 export interface Adjacency {
   neighbours(nodes: string[], dir: Direction, opts: { fanout: number; observedOnly: boolean }): Promise<Map<string, Step[]>>;
+  /** Fill in hop details the adjacency does not keep (times, evidence), for the returned paths only. */
+  hydrate?(db: Db, paths: Path[]): Promise<void>;
 }
 
 const ALONG = (Object.keys(EDGE_DIRECTION) as EdgeKind[]).filter((k) => EDGE_DIRECTION[k] === 'forward' || EDGE_DIRECTION[k] === 'both');

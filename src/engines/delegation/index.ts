@@ -3,3 +3,4 @@ export { traceEvent, resolveHandle } from './event-chain.js';
 export { SqlAdjacency, type Adjacency } from './adjacency.js';
 export { toMermaid } from './mermaid.js';
 export * from './types.js';
+export { GraphIndex } from './graph-index.js';

@@ -53,10 +53,13 @@ export async function trace(db: Db, id: string, opts: TraceOptions = {}, adjacen
   const order = (a: Path, b: Path) => rank(b) - rank(a) || a.hops.length - b.hops.length || key(a).localeCompare(key(b));
   if (upstream.length > maxPaths) truncated.push(`upstream: ${upstream.length} paths, first ${maxPaths} returned`);
   if (downstream.length > maxPaths) truncated.push(`downstream: ${downstream.length} paths, first ${maxPaths} returned`);
+  const up_ = upstream.sort(order).slice(0, maxPaths);
+  const down_ = downstream.sort(order).slice(0, maxPaths);
+  await adjacency.hydrate?.(db, [...up_, ...down_]);
   return {
     identity: id,
-    upstream: upstream.sort(order).slice(0, maxPaths),
-    downstream: downstream.sort(order).slice(0, maxPaths),
+    upstream: up_,
+    downstream: down_,
     roots,
     blastRadius: radius?.summary ?? null,
     truncated,
