@@ -1,7 +1,7 @@
 import { rec } from '../contract.js';
 import { RecordError } from '../../lib/errors.js';
 import { classifySource } from '../../lib/network.js';
-import { redact, redactText } from '../../lib/secrets.js';
+import { fingerprint, redact, redactText } from '../../lib/secrets.js';
 import { requireIso } from '../../lib/time.js';
 import type { CanonicalRecord } from '../../model/index.js';
 import { azureResourceId, contentId, entraId, parseAzureResourceId } from '../shared/graph.js';
@@ -80,7 +80,7 @@ export function activityRecords(v: Obj, rawRef: string): CanonicalRecord[] {
       authorization: obj(obj(v.identity)?.authorization ?? v.authorization) ? redact(obj(obj(v.identity)?.authorization ?? v.authorization)) : null,
       roleAssignment: assignment,
       objectKey: str(props?.objectKey),
-      properties: props ? keptProperties(props) : null,
+      properties: props ? keptProperties(props, /\/(secrets|keys|certificates)\b|listkeys|regeneratekey/i.test(operation)) : null,
     }),
   }));
   return out;
@@ -124,16 +124,28 @@ function parseBody(v: unknown): Obj | null {
   }
 }
 
-/** Request bodies can carry deployment parameters and keys: kept parsed and redacted, and bounded. */
-function keptProperties(props: Obj): Obj {
+/**
+ * Request bodies can carry deployment parameters and keys: kept parsed and redacted, and bounded. On
+ * secret, key and certificate operations every value in the body is a fingerprint (a secret's value
+ * sits under a plain `value` key there).
+ */
+function keptProperties(props: Obj, secretOperation: boolean): Obj {
   const out: Obj = {};
   for (const [k, val] of Object.entries(props)) {
     if (k === 'requestbody' || k === 'requestBody' || k === 'responseBody') {
       const body = parseBody(val);
-      out[k] = body ? redact(body) : typeof val === 'string' ? redactText(val).slice(0, 2000) : null;
+      if (body) out[k] = secretOperation ? fingerprintLeaves(body) : redact(body);
+      else out[k] = typeof val === 'string' ? (secretOperation ? fingerprint(val) : redactText(val).slice(0, 2000)) : null;
     } else out[k] = typeof val === 'string' ? redactText(val).slice(0, 2000) : redact(val);
   }
   return out;
+}
+
+function fingerprintLeaves(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return fingerprint(v);
+  if (depth > 20 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => fingerprintLeaves(x, depth + 1));
+  return Object.fromEntries(Object.entries(v as Obj).map(([k, x]) => [k, fingerprintLeaves(x, depth + 1)]));
 }
 
 function valueOf(v: unknown): string | null {

@@ -31,8 +31,14 @@ describe('azure-activity-log', () => {
     const p = await parseWith(connector, file);
     const text = JSON.stringify(p.all);
     expect(text).not.toContain('P@ssw0rd-plain');
-    const body = (p.of('event')[0].detail as { properties: { requestbody: Record<string, unknown> } }).properties.requestbody;
+    expect(text).not.toContain('hunter2-plain');
+    // On a secret operation every value of the body is a fingerprint, its shape kept.
+    const body = (p.of('event')[0].detail as { properties: { requestbody: { adminPassword: string; properties: { value: string; contentType: string } } } }).properties.requestbody;
     expect(body.adminPassword).toMatch(/^sha256:/);
+    expect(body.properties.value).toMatch(/^sha256:/);
+    // Elsewhere only secret-named fields are: a role assignment body stays readable.
+    const role = (p.of('event')[1].detail as { properties: { requestbody: { Properties: { PrincipalType: string } } } }).properties.requestbody;
+    expect(role.Properties.PrincipalType).toBe('ServicePrincipal');
   });
 
   it('rejects events with no caller or no time, naming the field', async () => {
