@@ -20,15 +20,20 @@ export const ANONYMOUS_ACCOUNT = 'ANONYMOUS_PRINCIPAL';
  * `arn:aws:sts::1111:assumed-role/Name/session` -> `arn:aws:iam::1111:role/Name`, for sessions whose
  * issuer the log leaves out (cross-account data events, some console sessions).
  */
-const SESSION_ARN = /^arn:(aws[a-z-]*):sts::([^:]*):assumed-role\/([^/]+)/;
+// `iam` too: some exports rewrite the service of session ARNs.
+const SESSION_ARN = /^arn:(aws[a-z-]*):(?:sts|iam)::([^:]*):assumed-role\/([^/]+)/;
 export function roleArnFromSession(sessionArn: string): string | null {
   const m = SESSION_ARN.exec(sessionArn);
   return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : null;
 }
 
-/** Long-term keys start AKIA, session keys ASIA; other prefixes are judged by who signed with them. */
-export function credentialIdOf(keyId: string, sessionByDefault: boolean): { id: string; session: boolean } {
-  const session = keyId.startsWith('ASIA') ? true : keyId.startsWith('AKIA') ? false : sessionByDefault;
+/**
+ * Long-term keys start AKIA, session keys ASIA. A role or federated session only ever signs with a
+ * session key, whatever the id looks like (redacted and made-up ids are common in exports); a user
+ * or root signs with either.
+ */
+export function credentialIdOf(keyId: string, sessionOnly: boolean): { id: string; session: boolean } {
+  const session = sessionOnly || keyId.startsWith('ASIA');
   return { id: session ? `aws:session-key:${keyId}` : `aws:access-key:${keyId}`, session };
 }
 

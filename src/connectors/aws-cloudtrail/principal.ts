@@ -2,7 +2,7 @@ import type { CanonicalRecord, EventChain, IdentityKind } from '../../model/inde
 import { rec } from '../contract.js';
 import type { Json } from './envelope.js';
 import {
-  ANONYMOUS_ACCOUNT, ANYONE, accountRootArn, credentialIdOf, federationProviderName, iamUserArn, keyFingerprint,
+  ANONYMOUS_ACCOUNT, ANYONE, accountRootArn, credentialIdOf, federationProviderName, iamRoleArn, iamUserArn, keyFingerprint,
   lastSegment, principalId, roleArnFromSession, serviceId,
 } from './ids.js';
 
@@ -68,8 +68,8 @@ export function resolveActor(ui: Json, r: Json, time: string, recipient: string 
     case 'AssumedRole': {
       chain.session = arn;
       const issuerArn = chain.sessionIssuer?.startsWith('arn:') ? chain.sessionIssuer : null;
-      const roleArn = issuerArn ?? (arn ? roleArnFromSession(arn) : null);
-      id = roleArn ?? principalId(str(ui.principalId) ?? 'unknown');
+      const roleArn = issuerArn ?? (arn ? roleArnFromSession(arn) : null) ?? issuerFromParts(issuer);
+      id = roleArn ?? principalId(str(ui.principalId) ?? str(ui.userName) ?? 'unknown');
       if (!issuerArn && roleArn) chain.sessionIssuer = roleArn;
       const roleAccount = (issuer && str(issuer.accountId)) ?? account;
       records.push(identity(id, 'role', (issuer && str(issuer.userName)) ?? lastSegment(id), roleAccount, time));
@@ -103,7 +103,8 @@ export function resolveActor(ui: Json, r: Json, time: string, recipient: string 
         id = principalId(str(ui.principalId)!);
         records.push(identity(id, 'service_account', lastSegment(id), null, time));
       }
-      if (keyId) chain.credentialId = credentialIdOf(keyId, true).id;
+      // A role's unique id (AROA...) in principalId: the other account's caller is a role session.
+      if (keyId) chain.credentialId = credentialIdOf(keyId, str(ui.principalId)?.startsWith('AROA') ?? false).id;
       break;
     }
     case 'SAMLUser':
@@ -129,9 +130,9 @@ export function resolveActor(ui: Json, r: Json, time: string, recipient: string 
     default: {
       // 'Unknown' (identity-provider users, SSO portal calls) and types newer than this code.
       const pid = str(ui.principalId) ?? str(ui.userName);
-      id = type === 'Unknown' || !arn ? principalId(pid ?? arn ?? 'unknown') : arn;
+      id = (type === 'Unknown' && pid) || !arn ? principalId(pid ?? arn ?? 'unknown') : arn;
       records.push(identity(id, 'service_account', str(ui.userName) ?? lastSegment(id), account, time, { principalType: type }));
-      if (keyId) chain.credentialId = credentialIdOf(keyId, true).id;
+      if (keyId) chain.credentialId = credentialIdOf(keyId, false).id;
     }
   }
   return { id, chain, records, impersonal };
@@ -146,8 +147,8 @@ function identity(id: string, kind: IdentityKind, name: string, account: string 
  * its user, with an owns_credential edge; a session key (ASIA) is a credential of the role or user
  * whose session it is.
  */
-function signingKey(keyId: string, sessionByDefault: boolean, owner: string, session: string | null, account: string | null, time: string, chain: EventChain): CanonicalRecord[] {
-  const { id, session: isSession } = credentialIdOf(keyId, sessionByDefault);
+function signingKey(keyId: string, sessionOnly: boolean, owner: string, session: string | null, account: string | null, time: string, chain: EventChain): CanonicalRecord[] {
+  const { id, session: isSession } = credentialIdOf(keyId, sessionOnly);
   chain.credentialId = id;
   if (isSession) {
     return [rec.credential({
@@ -160,6 +161,15 @@ function signingKey(keyId: string, sessionByDefault: boolean, owner: string, ses
     rec.credential({ id, identityId: owner, type: 'access_key', fingerprint: keyFingerprint(keyId), lastUsedAt: time, origin: 'log' }),
     rec.edge({ from: owner, kind: 'owns_credential', to: id }),
   ];
+}
+
+/** Some logs (and log pipelines) keep the issuer's account and name but drop its ARN. */
+function issuerFromParts(issuer: Json | null): string | null {
+  if (!issuer) return null;
+  const account = str(issuer.accountId);
+  const name = str(issuer.userName);
+  if (!account || !name) return null;
+  return issuer.type === 'User' ? iamUserArn(account, name) : iamRoleArn(account, name);
 }
 
 /** Identity Center's onBehalfOf {userId, identityStoreArn} as one id. */

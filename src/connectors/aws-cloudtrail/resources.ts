@@ -12,24 +12,24 @@ export interface Named {
 }
 
 const MAX_RESOURCES = 50;
+const EMPTY: Json = Object.freeze({});
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const obj = (v: unknown): Json | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : null);
 
-export function namedResources(source: string, action: string, rp: Json | null, re: Json | null, listed: unknown, account: string | null, region: string | null): Named {
+export function namedResources(source: string, action: string, rq: Json | null, re: Json | null, listed: unknown, account: string | null, region: string | null): Named {
   const out: string[] = [];
-  const add = (arn: string | null) => {
-    if (arn && out.length < MAX_RESOURCES && !out.includes(arn)) out.push(arn);
-  };
   const acct = account ?? '';
   const reg = region ?? '';
-  if (rp) {
+  {
+    // Responses name what was made even when the request names nothing (CreateAccessKey for oneself).
+    const rp = rq ?? EMPTY;
     switch (source) {
       case 's3.amazonaws.com': {
         const bucket = str(rp.bucketName);
         if (bucket) {
           const key = str(rp.key);
-          if (key) add(`arn:aws:s3:::${bucket}/${key}`);
-          add(`arn:aws:s3:::${bucket}`);
+          if (key) add(out, `arn:aws:s3:::${bucket}/${key}`);
+          add(out, `arn:aws:s3:::${bucket}`);
         }
         break;
       }
@@ -37,65 +37,70 @@ export function namedResources(source: string, action: string, rp: Json | null, 
         const user = re ? obj(re.user) : null;
         const role = re ? obj(re.role) : null;
         const key = re ? obj(re.accessKey) : null;
-        add((user && str(user.arn)) ?? (str(rp.userName) && account ? iamUserArn(acct, rp.userName as string) : null));
-        add((role && str(role.arn)) ?? (str(rp.roleName) && account ? iamRoleArn(acct, rp.roleName as string) : null));
-        if (str(rp.groupName) && account) add(iamGroupArn(acct, rp.groupName as string));
+        add(out, (user && str(user.arn)) ?? (str(rp.userName) && account ? iamUserArn(acct, rp.userName as string) : null));
+        add(out, (role && str(role.arn)) ?? (str(rp.roleName) && account ? iamRoleArn(acct, rp.roleName as string) : null));
+        if (str(rp.groupName) && account) add(out, iamGroupArn(acct, rp.groupName as string));
         const keyId = (key && str(key.accessKeyId)) ?? str(rp.accessKeyId);
-        if (keyId) add(`aws:access-key:${keyId}`);
+        if (keyId) add(out, `aws:access-key:${keyId}`);
         break;
       }
       case 'secretsmanager.amazonaws.com': {
-        add(secretArn(str(rp.secretId) ?? (re && str(re.arn)) ?? str(rp.name), acct, reg));
-        if (Array.isArray(rp.secretIdList)) for (const s of rp.secretIdList) add(secretArn(str(s), acct, reg));
+        add(out, secretArn(str(rp.secretId) ?? (re && str(re.arn)) ?? str(rp.name), acct, reg));
+        if (Array.isArray(rp.secretIdList)) for (const s of rp.secretIdList) add(out, secretArn(str(s), acct, reg));
         break;
       }
       case 'ssm.amazonaws.com': {
         if (action.includes('Parameter')) {
-          add(parameterArn(str(rp.name), acct, reg));
-          add(parameterArn(str(rp.path), acct, reg));
-          if (Array.isArray(rp.names)) for (const n of rp.names) add(parameterArn(str(n), acct, reg));
+          add(out, parameterArn(str(rp.name), acct, reg));
+          add(out, parameterArn(str(rp.path), acct, reg));
+          if (Array.isArray(rp.names)) for (const n of rp.names) add(out, parameterArn(str(n), acct, reg));
         }
         break;
       }
       case 'kms.amazonaws.com': {
         const key = str(rp.keyId);
-        if (key) add(key.startsWith('arn:') ? key : `arn:aws:kms:${reg}:${acct}:${key.startsWith('alias/') ? key : `key/${key}`}`);
+        if (key) add(out, key.startsWith('arn:') ? key : `arn:aws:kms:${reg}:${acct}:${key.startsWith('alias/') ? key : `key/${key}`}`);
         break;
       }
       case 'lambda.amazonaws.com': {
         const fn = str(rp.functionName);
-        if (fn) add(fn.startsWith('arn:') ? fn : `arn:aws:lambda:${reg}:${acct}:function:${fn}`);
+        if (fn) add(out, fn.startsWith('arn:') ? fn : `arn:aws:lambda:${reg}:${acct}:function:${fn}`);
         break;
       }
       case 'dynamodb.amazonaws.com': {
         const table = str(rp.tableName);
-        if (table) add(table.startsWith('arn:') ? table : `arn:aws:dynamodb:${reg}:${acct}:table/${table}`);
+        if (table) add(out, table.startsWith('arn:') ? table : `arn:aws:dynamodb:${reg}:${acct}:table/${table}`);
         break;
       }
       case 'sqs.amazonaws.com': {
-        add(queueArn(str(rp.queueUrl)));
+        add(out, queueArn(str(rp.queueUrl)));
         break;
       }
       case 'ec2.amazonaws.com': {
         const instance = str(rp.instanceId);
-        if (instance) add(`arn:aws:ec2:${reg}:${acct}:instance/${instance}`);
+        if (instance) add(out, `arn:aws:ec2:${reg}:${acct}:instance/${instance}`);
         break;
       }
     }
     // Whatever else the request names by ARN: roleArn, policyArn, topicArn, principalArn, ...
     for (const k in rp) {
       const v = rp[k];
-      if (typeof v === 'string' && v.startsWith('arn:') && (k.endsWith('Arn') || k.endsWith('ARN'))) add(v);
+      if (typeof v === 'string' && v.startsWith('arn:') && (k.endsWith('Arn') || k.endsWith('ARN'))) add(out, v);
     }
   }
   if (Array.isArray(listed)) {
     for (const r of listed) {
       const o = obj(r);
-      if (o) add(str(o.ARN) ?? str(o.arn));
+      if (o) add(out, str(o.ARN) ?? str(o.arn));
     }
   }
-  const roleArn = rp && source === 'sts.amazonaws.com' ? str(rp.roleArn) : null;
+  const roleArn = rq && source === 'sts.amazonaws.com' ? str(rq.roleArn) : null;
   return { target: roleArn ?? out[0] ?? null, resources: out };
+}
+
+// A module function rather than a closure: this runs for every event.
+function add(out: string[], arn: string | null): void {
+  if (arn && out.length < MAX_RESOURCES && !out.includes(arn)) out.push(arn);
 }
 
 function secretArn(id: string | null, account: string, region: string): string | null {

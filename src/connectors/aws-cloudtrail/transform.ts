@@ -26,22 +26,23 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const asObject = (v: unknown): Json | null => (isObject(v) ? v : typeof v === 'string' ? (isObjectOrNull(parseStructText(v))) : null);
 const isObjectOrNull = (v: unknown): Json | null => (isObject(v) ? v : null);
 
+const absent = (v: unknown): boolean => v === undefined || v === null || v === '';
+
 function hasKeys(o: Json): boolean {
   for (const _ in o) return true;
   return false;
 }
 
 export function transform(r: Json, ctx: RecordContext): CanonicalRecord[] {
-  const missing: string[] = [];
   const rawTime = r.eventTime;
-  if (rawTime === undefined || rawTime === null || rawTime === '') missing.push('eventTime');
   const action = r.eventName;
-  if (action === undefined || action === null || action === '') missing.push('eventName');
   const source = r.eventSource;
-  if (source === undefined || source === null || source === '') missing.push('eventSource');
   const ui = r.userIdentity;
-  if (!isObject(ui) || !hasKeys(ui)) missing.push('userIdentity');
-  if (missing.length) throw new RecordError(`missing ${missing.join(', ')}`);
+  if (absent(rawTime) || absent(action) || absent(source) || !isObject(ui) || !hasKeys(ui)) {
+    const missing = [['eventTime', rawTime], ['eventName', action], ['eventSource', source]].filter(([, v]) => absent(v)).map(([k]) => k);
+    if (!isObject(ui) || !hasKeys(ui)) missing.push('userIdentity');
+    throw new RecordError(`missing ${missing.join(', ')}`);
+  }
   if (typeof action !== 'string') throw new RecordError(`eventName: expected a string, got ${typeof action}`);
   if (typeof source !== 'string') throw new RecordError(`eventSource: expected a string, got ${typeof source}`);
   const time = eventTime(rawTime);
@@ -97,7 +98,23 @@ function eventTime(raw: unknown): string {
   }
   if (time === null) throw new RecordError('missing eventTime');
   if (time.length !== 24) throw new RecordError(`eventTime: ${JSON.stringify(raw).slice(0, 40)} is out of range`);
+  if (!inCalendar(time)) throw new RecordError(`eventTime: ${JSON.stringify(raw).slice(0, 40)} is not a valid timestamp`);
   return time;
+}
+
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digits = (s: string, at: number) => (s.charCodeAt(at) - 48) * 10 + s.charCodeAt(at + 1) - 48;
+/**
+ * toIso's fast path copies CloudTrail's own shape without a calendar check, so `2024-13-45` would
+ * only fail later, in validation, under the model's field name; checked here to name eventTime.
+ */
+function inCalendar(iso: string): boolean {
+  const year = Number(iso.slice(0, 4));
+  const month = digits(iso, 5);
+  const day = digits(iso, 8);
+  if (month < 1 || month > 12 || day < 1 || day > DAYS[month - 1]) return false;
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return false;
+  return digits(iso, 11) < 24 && digits(iso, 14) < 60 && digits(iso, 17) < 60;
 }
 
 const sourceKinds = new Map<string, SourceKind>();
@@ -167,9 +184,17 @@ function stsHops(out: CanonicalRecord[], eventId: string, action: string, time: 
       id: `aws:session-key:${issued}`, identityId: holder, type: 'session_key', fingerprint: keyFingerprint(issued),
       createdAt: time, expiresAt: responseTime(creds.expiration), origin: 'log',
       // Later calls signed with this key name only the role: these link them back to who assumed it.
-      attributes: { issuedBy: eventId, issuedTo: actor.id, session, sourceIdentity: actor.chain.sourceIdentity ?? (re && str(re.sourceIdentity)) },
+      attributes: issuedAttributes(eventId, actor.id, session, actor.chain.sourceIdentity ?? (re && str(re.sourceIdentity))),
     }));
   }
+}
+
+/** Only known values: attributes merge key by key, and a null would erase what a later call showed. */
+function issuedAttributes(issuedBy: string, issuedTo: string, session: string | null, sourceIdentity: string | null): Json {
+  const a: Json = { issuedBy, issuedTo };
+  if (session) a.session = session;
+  if (sourceIdentity) a.sourceIdentity = sourceIdentity;
+  return a;
 }
 
 function accountOfArn(arn: string): string | null {
