@@ -40,7 +40,9 @@ export const Config = z.strictObject({
     weights: z.record(z.string(), z.number().min(0).max(100)).default({}),
     keyMaxAgeDays: z.number().int().positive().default(90),
     staleAfterDays: z.number().int().positive().default(90),
-  }).default({ weights: {}, keyMaxAgeDays: 90, staleAfterDays: 90 }),
+    /** Override other thresholds of src/engines/risk/defaults.yaml by name (e.g. { reuseNetworks: 8 }). */
+    thresholds: z.record(z.string(), z.number()).default({}),
+  }).default({ weights: {}, keyMaxAgeDays: 90, staleAfterDays: 90, thresholds: {} }),
   retention: z.strictObject({
     eventsDays: z.number().int().positive().default(400),
     auditDays: z.number().int().positive().default(2555),
