@@ -17,6 +17,17 @@ import { connector as githubInventory } from './github-inventory/index.js';
 import { connector as githubSecretScanning } from './github-secret-scanning/index.js';
 import { connector as k8sAuditLog } from './k8s-audit-log/index.js';
 import { connector as k8sRbac } from './k8s-rbac/index.js';
+import { connector as agentRegistry } from './agent-registry/index.js';
+import { connector as mcpClientConfig } from './mcp-client-config/index.js';
+import { connector as openaiAdmin } from './openai-admin/index.js';
+import { connector as openaiAudit } from './openai-audit/index.js';
+import { connector as anthropicAdmin } from './anthropic-admin/index.js';
+import { connector as anthropicActivity } from './anthropic-activity/index.js';
+import { connector as awsIdentityCenter } from './aws-identity-center/index.js';
+import { connector as awsGuardDuty } from './aws-guardduty/index.js';
+import { connector as awsSecurityHub } from './aws-securityhub/index.js';
+import { connector as ocsfFindings } from './ocsf-findings/index.js';
+import { connector as genericAlerts } from './generic-alerts/index.js';
 // One import per source (keep the list sorted by provider, then kind).
 
 /** All connectors shipped with identity-copilot. */
@@ -25,6 +36,8 @@ export const registry = new ConnectorRegistry([
   awsIamAuthz, awsCredentialReport, awsResourceTags,
   gcpIam, gcpAuditLog, githubInventory, githubAuditLog, githubSecretScanning, k8sRbac, k8sAuditLog,
   awsCloudTrail, hrRoster, ownershipMap,
+  agentRegistry, mcpClientConfig, openaiAdmin, openaiAudit, anthropicAdmin, anthropicActivity, awsIdentityCenter,
+  awsGuardDuty, awsSecurityHub, ocsfFindings, genericAlerts,
   // connectors: add new sources here
 ]);
 
