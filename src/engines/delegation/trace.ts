@@ -28,20 +28,28 @@ export async function trace(db: Db, id: string, opts: TraceOptions = {}, adjacen
   const deadline = Date.now() + (opts.deadlineMs ?? 10_000);
   const walkOpts = { depth, fanout, maxNodes, deadline, observedOnly: Boolean(opts.observedOnly) };
 
-  const up = direction !== 'down' ? await walk(adjacency, id, 'up', walkOpts) : null;
-  const down = direction !== 'up' ? await walk(adjacency, id, 'down', walkOpts) : null;
+  // The two directions are independent: on a server they run on two connections at once.
+  const [up, down] = await Promise.all([
+    direction !== 'down' ? walk(adjacency, id, 'up', walkOpts) : null,
+    direction !== 'up' ? walk(adjacency, id, 'down', walkOpts) : null,
+  ]);
   const truncated = [...(up?.truncated.map((t) => `upstream: ${t}`) ?? []), ...(down?.truncated.map((t) => `downstream: ${t}`) ?? [])];
 
   const upstream = up ? pathsTo(id, up, 'up') : [];
   const downstream = down ? pathsTo(id, down, 'down') : [];
-  const nodes = new Set<string>([id, ...(up?.parent.keys() ?? []), ...(down?.parent.keys() ?? [])]);
-  const info = await nodeInfo(db, [...nodes]);
+  // Privileges only where they are used (downstream reach, blast radius); kinds and names for the rest.
+  const startObserved = new Map<string, boolean>();
+  for (const p of upstream) {
+    const s = p.hops[0].from;
+    startObserved.set(s, (startObserved.get(s) ?? false) || p.hops.every((h) => h.observed));
+  }
+  const starts = [...startObserved.keys()];
+  const [info, basics] = await Promise.all([nodeInfo(db, [id, ...(down?.parent.keys() ?? [])]), basicInfo(db, starts)]);
+  for (const [k, v] of basics) if (!info.has(k)) info.set(k, v);
 
   // Roots: where upstream paths start. People first, then what was observed acting, then the rest.
-  const roots = upstream
-    .map((p) => p.hops[0].from)
-    .filter((v, i, a) => a.indexOf(v) === i)
-    .map((r) => ({ id: r, name: info.get(r)?.name ?? r, kind: info.get(r)?.kind ?? 'unknown', observed: upstream.some((p) => p.hops[0].from === r && p.hops.every((h) => h.observed)) }))
+  const roots = starts
+    .map((r) => ({ id: r, name: info.get(r)?.name ?? r, kind: info.get(r)?.kind ?? 'unknown', observed: startObserved.get(r) ?? false }))
     .sort((a, b) => Number(b.kind === 'human') - Number(a.kind === 'human') || Number(b.observed) - Number(a.observed) || a.id.localeCompare(b.id));
 
   const radius = down ? await blastRadius(db, id, [...down.parent.keys()], info, opts.crownJewels ?? []) : null;
@@ -50,11 +58,16 @@ export async function trace(db: Db, id: string, opts: TraceOptions = {}, adjacen
     const i = info.get(last);
     return (radius?.crownJewelSet.has(last) ? 100 : 0) + (i?.privilege ? PRIVILEGE_RANK[i.privilege as Privilege] ?? 0 : 0) * 10 + (p.hops.every((h) => h.observed) ? 5 : 0);
   };
-  const order = (a: Path, b: Path) => rank(b) - rank(a) || a.hops.length - b.hops.length || key(a).localeCompare(key(b));
+  // Decorate once: ranking twenty thousand paths must not rebuild their keys on every comparison.
+  const sorted = (paths: Path[]) =>
+    paths
+      .map((p) => ({ p, r: rank(p), n: p.hops.length, k: key(p) }))
+      .sort((a, b) => b.r - a.r || a.n - b.n || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+      .map((x) => x.p);
   if (upstream.length > maxPaths) truncated.push(`upstream: ${upstream.length} paths, first ${maxPaths} returned`);
   if (downstream.length > maxPaths) truncated.push(`downstream: ${downstream.length} paths, first ${maxPaths} returned`);
-  const up_ = upstream.sort(order).slice(0, maxPaths);
-  const down_ = downstream.sort(order).slice(0, maxPaths);
+  const up_ = sorted(upstream).slice(0, maxPaths);
+  const down_ = sorted(downstream).slice(0, maxPaths);
   await adjacency.hydrate?.(db, [...up_, ...down_]);
   return {
     identity: id,
@@ -98,10 +111,8 @@ async function walk(adj: Adjacency, start: string, dir: Direction, o: { depth: n
       }
     }
     frontier = next;
-    if (d === o.depth && frontier.length) {
-      const more = await adj.neighbours(frontier.slice(0, 200), dir, { fanout: 1, observedOnly: o.observedOnly });
-      if ([...more.values()].some((l) => l.some((s) => !seen.has(s.next)))) truncated.push(`depth limit ${o.depth} reached`);
-    }
+    // Nodes at the last level were not expanded: say so rather than spend a query to find out.
+    if (d === o.depth && frontier.length) truncated.push(`depth limit ${o.depth} reached (${frontier.length} nodes at depth ${o.depth} not expanded)`);
   }
   return { parent, children, truncated };
 }
@@ -136,6 +147,16 @@ export interface NodeInfo {
 
 const PRIV_SQL = `max(CASE privilege WHEN 'admin' THEN 4 WHEN 'privesc' THEN 3 WHEN 'credential' THEN 2 WHEN 'write' THEN 1 ELSE 0 END)`;
 const PRIV_NAMES = ['read', 'write', 'credential', 'privesc', 'admin'];
+
+/** Kind and name only: cheap for the thousands of principals upstream of a hub role. */
+async function basicInfo(db: Db, ids: string[]): Promise<Map<string, NodeInfo>> {
+  const out = new Map<string, NodeInfo>();
+  if (!ids.length) return out;
+  for (const r of await db.query('SELECT id, kind, name, account FROM identities WHERE id = ANY($1::text[])', [ids])) {
+    out.set(r.id, { kind: r.kind, name: r.name, privilege: null, classification: null, resource: false, account: r.account });
+  }
+  return out;
+}
 
 /** Kind, name and highest privilege of identities; type and classification of resources. */
 export async function nodeInfo(db: Db, ids: string[]): Promise<Map<string, NodeInfo>> {
