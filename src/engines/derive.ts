@@ -1,4 +1,5 @@
 import type { Db } from '../store/index.js';
+import { resolveIdentities } from './identity-resolution.js';
 import { resolveOwnership } from './ownership.js';
 
 /**
@@ -17,6 +18,7 @@ export async function deriveAfterIngest(db: Db): Promise<{ ownership: { edges: n
       ON CONFLICT (from_id, kind, to_id) DO NOTHING
       RETURNING 1)
     SELECT count(*)::int AS n FROM ins`);
+  await resolveIdentities(db);
   const ownership = await resolveOwnership(db);
   return { ownership, credentialEdges: cred.n };
 }
