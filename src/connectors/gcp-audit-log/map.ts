@@ -1,6 +1,6 @@
 import { rec } from '../contract.js';
 import { classifySource } from '../../lib/network.js';
-import { redact, shortHash } from '../../lib/secrets.js';
+import { redactIfNeeded as redact, shortHash } from '../../lib/secrets.js';
 import { toIso } from '../../lib/time.js';
 import type { CanonicalRecord, EventChain, EventInput } from '../../model/index.js';
 import { gcpIds, principalFromAudit, principalFromEmail, type GcpPrincipal } from '../gcp-common/principals.js';

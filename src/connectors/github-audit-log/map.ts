@@ -1,6 +1,6 @@
 import { rec } from '../contract.js';
 import { classifySource } from '../../lib/network.js';
-import { redact, shortHash } from '../../lib/secrets.js';
+import { redactIfNeeded, shortHash } from '../../lib/secrets.js';
 import { toIso } from '../../lib/time.js';
 import type { CanonicalRecord, EventChain, EventInput } from '../../model/index.js';
 import { actorOf, githubIds } from '../github-common/ids.js';
@@ -77,7 +77,7 @@ export function mapAuditEvent(e: Obj, rawRef: string): CanonicalRecord[] {
   const event: EventInput = {
     id: eventIdOf(e), time, provider: 'github', service: 'github', action, outcome: 'success',
     actorId: actor.id, chain, target, resources, sourceIp, sourceKind: classifySource(sourceIp), userAgent: str(e.user_agent),
-    account: (org ?? business)?.toLowerCase() ?? null, rawRef, detail: redact(detail),
+    account: (org ?? business)?.toLowerCase() ?? null, rawRef, detail: redactIfNeeded(detail),
   };
   out.push(rec.event(event));
   return out;
