@@ -115,7 +115,8 @@ function claims(path: string, line: number, entry: MapEntry): CanonicalRecord[] 
     out.push(rec.ownerClaim({ target, ref: ref.ref, refType: ref.refType, role: ref.refType === 'team' ? 'team' : 'owner', source: 'ownership-map', confidence, evidence }));
   }
   for (const team of listOf(entry.team, 'team')) {
-    out.push(rec.ownerClaim({ target, ref: team.replace(/^(hr:)?team:/, ''), refType: 'team', role: 'team', source: 'ownership-map', confidence, evidence }));
+    const name = team.replace(/^(hr:)?team:/, '').trim();
+    if (name) out.push(rec.ownerClaim({ target, ref: name, refType: 'team', role: 'team', source: 'ownership-map', confidence, evidence }));
   }
   if (out.length === 0) throw new RecordError(`missing owner or team for ${target}`);
   return out;
