@@ -17,7 +17,7 @@ export const connector: Connector = {
   async *parse(file) {
     const text = await file.text();
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, merge: true });
     if (doc.errors.length) {
       const e = doc.errors[0];
       const pos = e.linePos?.[0];
@@ -33,7 +33,7 @@ export const connector: Connector = {
       const offset = (node as Node | null)?.range?.[0];
       const line = offset === undefined ? undefined : lines.linePos(offset).line;
       try {
-        const value = (node as Node | null)?.toJSON?.() ?? null;
+        const value = node ? (node as Node).toJS(doc) : null;
         items.push({ index, line, records: registryEntryRecords(value, { path: file.path, index }) });
       } catch (err) {
         items.push({ index, line, reject: err instanceof RecordError ? err.message : `internal error: ${(err as Error).message}` });

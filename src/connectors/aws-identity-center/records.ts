@@ -18,7 +18,7 @@ export interface IcContext {
 }
 
 export function kindOf(v: Obj): IcKind | null {
-  if (typeof v.UserId === 'string' && typeof v.UserName === 'string') return 'user';
+  if (typeof v.UserName === 'string' && !('RoleName' in v)) return 'user';
   if (typeof v.AccountId === 'string' && typeof v.PermissionSetArn === 'string' && (typeof v.PrincipalId === 'string' || typeof v.UserId === 'string' || typeof v.GroupId === 'string')) return 'assignment';
   if (typeof v.GroupId === 'string' && (obj(v.MemberId) || typeof v.MembershipId === 'string')) return 'membership';
   if (typeof v.GroupId === 'string' && typeof v.DisplayName === 'string') return 'group';
