@@ -65,7 +65,8 @@ export function mapMember(v: Obj, ctx: Context, extra: { role?: string | null; o
       company: str(v.company), samlNameId, samlUsername: extra.saml ? str(extra.saml.username) : null,
     }),
   })];
-  if (org) {
+  // Outside collaborators reach repositories, not the org: no membership.
+  if (org && role !== 'outside_collaborator') {
     out.push(orgStub(org), rec.edge({ from: id, to: githubIds.org(org), kind: 'member_of', attributes: { role } }));
     if (role === 'admin') out.push(entitlement(id, githubIds.org(org), 0, ['org:admin'], [githubIds.org(org)], 'admin', 'direct'));
   }

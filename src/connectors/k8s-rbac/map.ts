@@ -129,7 +129,7 @@ class Mapper {
     this.out.push(rec.identity({
       id, kind: 'workload', provider: 'k8s', name: this.name, account: this.cluster, status: podStatus(status),
       createdAt: toIso(this.meta.creationTimestamp, 'metadata.creationTimestamp'), tags: tagsOf(this.meta.labels),
-      attributes: { cluster: this.cluster, namespace: this.ns, workloadKind: 'Pod', phase: status, controlledBy: ownerOf(this.meta, o), ...specFacts(spec) },
+      attributes: { cluster: this.cluster, namespace: this.ns, workloadKind: 'Pod', phase: status, controlledBy: ownerOf(o), ...specFacts(spec) },
     }));
     if (spec) this.runsAs(id, spec);
     return this.out;
@@ -173,7 +173,7 @@ class Mapper {
 
   /** EKS aws-auth: mapRoles / mapUsers put AWS principals into Kubernetes users and groups. */
   awsAuth(o: Obj): CanonicalRecord[] {
-    this.out.push(...this.resource('ConfigMap'));
+    this.resource('ConfigMap');
     const data = isObj(o.data) ? o.data : {};
     const evidence = [k8sIds.object(this.cluster, 'configmap', 'kube-system', 'aws-auth')];
     for (const [key, arnKey, kind] of [['mapRoles', 'rolearn', 'role'], ['mapUsers', 'userarn', 'human']] as const) {
@@ -309,7 +309,7 @@ function podStatus(phase: string | null): IdentityStatus {
   return 'unknown';
 }
 
-function ownerOf(meta: Meta, o: Obj): string | null {
+function ownerOf(o: Obj): string | null {
   const m = isObj(o.metadata) ? o.metadata : {};
   const refs = field(m, 'ownerReferences');
   if (!Array.isArray(refs) || !isObj(refs[0])) return null;

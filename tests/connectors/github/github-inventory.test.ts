@@ -33,6 +33,7 @@ describe('github-inventory: an org bundle of API responses', () => {
     expect(p.identity('github:user:renovate-bot')).toMatchObject({ kind: 'bot' });
     expect(p.of('identity').filter((i) => i.id === 'github:user:contractor-carl' && i.origin === undefined)[0]).toMatchObject({ attributes: { role: 'outside_collaborator' } });
     expect(p.edge('github:user:dev-dana', 'member_of', ORG)).toBeDefined();
+    expect(p.edge('github:user:contractor-carl', 'member_of', ORG)).toBeUndefined();
     expect(p.edge('github:user:dev-dana', 'member_of', 'github:team:acme/platform')).toBeDefined();
     expect(p.of('entitlement').find((e) => e.identityId === 'github:user:octo-admin' && e.actions![0] === 'org:admin')).toMatchObject({ privilege: 'admin', resources: [ORG] });
     // The plain member list must not erase the role the admin list stated.

@@ -116,6 +116,7 @@ describe('k8s-rbac: kubectl get -o json', () => {
     expect(p.identity(`k8s:user:${C}/system:node:{{EC2PrivateDNSName}}`)).toMatchObject({ kind: 'workload', attributes: { usernameTemplate: true } });
     expect(p.edge('arn:aws:iam::111122223333:user/ci-bot', 'federates_to', `k8s:user:${C}/ci-bot`)).toBeDefined();
     expect(p.edge(`k8s:user:${C}/ci-bot`, 'member_of', `k8s:group:${C}/payments-devs`)).toBeDefined();
+    expect(p.of('resource').filter((r) => r.id === `k8s:configmap:${C}/kube-system/aws-auth`)).toHaveLength(1);
   });
 
   it('puts everything in the `default` cluster when neither the options nor the file name one', async () => {
