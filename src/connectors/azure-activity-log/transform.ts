@@ -1,7 +1,7 @@
 import { rec } from '../contract.js';
 import { RecordError } from '../../lib/errors.js';
 import { classifySource } from '../../lib/network.js';
-import { fingerprint, redact, redactText } from '../../lib/secrets.js';
+import { fingerprint, redactIfNeeded, redactText } from '../../lib/secrets.js';
 import { requireIso } from '../../lib/time.js';
 import type { CanonicalRecord } from '../../model/index.js';
 import { azureResourceId, contentId, entraId, parseAzureResourceId } from '../shared/graph.js';
@@ -77,7 +77,7 @@ export function activityRecords(v: Obj, rawRef: string): CanonicalRecord[] {
       level: str(v.level) ?? str(v.Level),
       resultSignature: valueOf(v.resultSignature) ?? valueOf(v.subStatus),
       correlationId: str(v.correlationId) ?? str(v.correlationid),
-      authorization: obj(obj(v.identity)?.authorization ?? v.authorization) ? redact(obj(obj(v.identity)?.authorization ?? v.authorization)) : null,
+      authorization: obj(obj(v.identity)?.authorization ?? v.authorization) ? redactIfNeeded(obj(obj(v.identity)?.authorization ?? v.authorization)) : null,
       roleAssignment: assignment,
       objectKey: str(props?.objectKey),
       properties: props ? keptProperties(props, /\/(secrets|keys|certificates)\b|listkeys|regeneratekey/i.test(operation)) : null,
@@ -134,9 +134,9 @@ function keptProperties(props: Obj, secretOperation: boolean): Obj {
   for (const [k, val] of Object.entries(props)) {
     if (k === 'requestbody' || k === 'requestBody' || k === 'responseBody') {
       const body = parseBody(val);
-      if (body) out[k] = secretOperation ? fingerprintLeaves(body) : redact(body);
+      if (body) out[k] = secretOperation ? fingerprintLeaves(body) : redactIfNeeded(body);
       else out[k] = typeof val === 'string' ? (secretOperation ? fingerprint(val) : redactText(val).slice(0, 2000)) : null;
-    } else out[k] = typeof val === 'string' ? redactText(val).slice(0, 2000) : redact(val);
+    } else out[k] = typeof val === 'string' ? redactIfNeeded(val).slice(0, 2000) : redactIfNeeded(val);
   }
   return out;
 }

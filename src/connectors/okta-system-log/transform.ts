@@ -1,7 +1,7 @@
 import { rec } from '../contract.js';
 import { classifySource } from '../../lib/network.js';
 import { RecordError } from '../../lib/errors.js';
-import { redact } from '../../lib/secrets.js';
+import { redactIfNeeded } from '../../lib/secrets.js';
 import { requireIso } from '../../lib/time.js';
 import type { CanonicalRecord, EdgeKind, IdentityKind, Severity } from '../../model/index.js';
 import { contentId } from '../shared/graph.js';
@@ -89,7 +89,7 @@ export function oktaEventRecords(v: Obj, rawRef: string): CanonicalRecord[] {
       legacyEventType: str(v.legacyEventType ?? v.legacyeventtype),
       outcomeReason: reason,
       targets: targets.map((t) => ({ id: t.id, type: t.type, name: t.name })),
-      ...(debugData ? { debugData: redact(debugData) } : {}),
+      ...(debugData ? { debugData: redactIfNeeded(debugData) } : {}),
       ...(obj(v.securityContext ?? v.securitycontext) ? { securityContext: obj(v.securityContext ?? v.securitycontext) } : {}),
       ...(obj(client?.geographicalContext) ? { geo: { city: str(obj(client?.geographicalContext)?.city), country: str(obj(client?.geographicalContext)?.country) } } : {}),
     },
