@@ -142,8 +142,14 @@ function addActor(refs: Refs, actor: Obj, provider: IdProvider, account: string 
   const email = str(user?.email_addr);
   const typeText = `${str(user?.type) ?? ''}`.toLowerCase();
   let id: string | null = null;
-  if (uid?.startsWith('arn:')) id = addArn(refs, uid, time);
-  else if (provider === 'aws' && credential && /^(AKIA|ASIA)/.test(credential)) id = addAccessKey(refs, { accessKeyId: credential, principalId: uid, userName: name, userType: str(user?.type), account: str(obj(user?.account)?.uid) ?? account }, time);
+  if (credential && /^(AKIA|ASIA)[A-Z0-9]{16}$/.test(credential)) {
+    // The session's key and the principal it belongs to, by ARN when the actor gives one.
+    id = addAccessKey(refs, {
+      accessKeyId: credential, issuerArn: uid?.startsWith('arn:') ? uid : null, principalId: uid, userName: name,
+      userType: str(user?.type), account: str(obj(user?.account)?.uid) ?? account,
+    }, time);
+  }
+  if (!id && uid?.startsWith('arn:')) id = addArn(refs, uid, time);
   if (!id && user) {
     const kind: IdentityKind = /system|service|bot|app/.test(typeText) ? 'service_account' : 'human';
     let p: Provider = 'generic';
@@ -169,7 +175,7 @@ function addActor(refs: Refs, actor: Obj, provider: IdProvider, account: string 
       refs.records.push(rec.identity({ id, kind, provider: p, name: name ?? email ?? uid ?? id, email: email ?? (name?.includes('@') ? name : null), lastSeenAt: time, origin: 'log' }));
     }
   }
-  if (credential && !/^(AKIA|ASIA)/.test(credential) && !refs.credentials.includes(credential)) refs.credentials.push(credential);
+  if (credential && !/^(AKIA|ASIA)[A-Z0-9]{16}$/.test(credential) && !refs.credentials.includes(credential)) refs.credentials.push(credential);
   return id;
 }
 
