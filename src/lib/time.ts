@@ -24,7 +24,10 @@ export function toIso(value: unknown, field = 'time'): string | null {
   if (NA.has(s)) return null;
   // Fast path: CloudTrail's own shape, already UTC.
   if (s.length === 20 && s[10] === 'T' && s[19] === 'Z' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(s)) {
-    return `${s.slice(0, 19)}.000Z`;
+    const mo = +s.slice(5, 7);
+    const d = +s.slice(8, 10);
+    if (mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && +s.slice(11, 13) < 24 && +s.slice(14, 16) < 60 && +s.slice(17, 19) < 60) return `${s.slice(0, 19)}.000Z`;
+    // Days 29-31 (and anything odd) take the full check below, which knows month lengths.
   }
   if (/^\d{10}(\.\d+)?$/.test(s)) return new Date(Number(s) * 1000).toISOString();
   if (/^\d{13}$/.test(s)) return new Date(Number(s)).toISOString();
@@ -35,6 +38,11 @@ export function toIso(value: unknown, field = 'time'): string | null {
   if (!/^\d{4}-\d\d-\d\dT/.test(t)) throw new TimeError(`${field}: "${s.slice(0, 40)}" is not a timestamp (expected ISO-8601)`);
   const d = new Date(t);
   if (Number.isNaN(d.getTime())) throw new TimeError(`${field}: "${s.slice(0, 40)}" is not a valid timestamp`);
+  // Date rolls 2025-02-30 over to March: a day the calendar does not have is an error, not a guess.
+  const m = /^(\d{4})-(\d\d)-(\d\d)/.exec(t);
+  if (m && t.endsWith('Z') && (d.getUTCMonth() + 1 !== +m[2] || d.getUTCDate() !== +m[3])) {
+    throw new TimeError(`${field}: "${s.slice(0, 40)}" is not a valid date`);
+  }
   return d.toISOString();
 }
 
