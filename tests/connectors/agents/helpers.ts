@@ -6,6 +6,18 @@ import { memorySourceFile, openSourceFile, type SourceFile } from '../../../src/
 import { FormatError } from '../../../src/lib/errors.js';
 import { RECORD_SCHEMAS, type RecordInputOf, type RecordKind } from '../../../src/model/index.js';
 
+/** Every token written in the MCP client fixtures: none may survive parsing or loading, in any field. */
+export const FIXTURE_TOKENS = [
+  'ghp_FAKE0alice0token0000000000000000000a',
+  'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  'xoxb-0000000000-FAKE0slack0bot0token',
+  'sk-proj-FAKE0openai0key0for0tests0000000000',
+  'sk-FAKE0openai0url0key000000000000',
+  'sk-ant-api03-FAKE0anthropic0header0key0000000000',
+  'github_pat_FAKE0carol0fine0grained0token000000000000',
+  'lin_api_FAKE0linear0key0000000000',
+];
+
 export const FIXTURES = join(import.meta.dirname, '../../fixtures');
 export const fixture = (...parts: string[]) => join(FIXTURES, ...parts);
 

@@ -4,23 +4,12 @@ import { clientOf, connector as mcp, ownerFromPath } from '../../../src/connecto
 import { recogniseSecret } from '../../../src/connectors/mcp-client-config/tokens.js';
 import { FormatError } from '../../../src/lib/errors.js';
 import { fingerprint, shortHash } from '../../../src/lib/secrets.js';
-import { expectValid, fixture, fuzzParser, parseFile, parseText } from './helpers.js';
+import { FIXTURE_TOKENS, expectValid, fixture, fuzzParser, parseFile, parseText } from './helpers.js';
 
 const CLAUDE = fixture('agents', 'alice', 'claude_desktop_config.json');
 const VSCODE = fixture('agents', 'bob', '.vscode', 'mcp.json');
 const CURSOR = fixture('agents', 'carol', '.cursor', 'mcp.json');
 
-/** Every token written in the fixtures: none may survive parsing, in any field. */
-export const FIXTURE_TOKENS = [
-  'ghp_FAKE0alice0token0000000000000000000a',
-  'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-  'xoxb-0000000000-FAKE0slack0bot0token',
-  'sk-proj-FAKE0openai0key0for0tests0000000000',
-  'sk-FAKE0openai0url0key000000000000',
-  'sk-ant-api03-FAKE0anthropic0header0key0000000000',
-  'github_pat_FAKE0carol0fine0grained0token000000000000',
-  'lin_api_FAKE0linear0key0000000000',
-];
 
 describe('mcp-client-config', () => {
   it('detects the three client shapes by name and by content', () => {
