@@ -16,6 +16,7 @@ export function ingestCommand(): Command {
     .option('--strict', 'reject a whole file when any record in it is rejected')
     .option('--rejects <file>', 'write rejected records (file, index, line, reason) as NDJSON')
     .option('--owner <person>', 'whose files these are, for formats that do not say (MCP client configs)')
+    .option('--cluster <name>', 'the Kubernetes cluster that RBAC manifests and audit logs without cluster information belong to')
     .option('--json', 'print the result as JSON: { files: [{ path, format, records, loaded, rejected, error }], totals }')
     .addHelpText('after', `\nFormats:\n${registry.all.map((c) => `  ${c.name.padEnd(24)} ${c.title}`).join('\n')}\n\nExit status: 0 when every named file loaded (rejected records are reported, not fatal);\n1 when a file could not be read, or any record was rejected under --strict.`)
     .action(async (paths: string[], opts, cmd: Command) => {
@@ -29,6 +30,7 @@ export function ingestCommand(): Command {
           source: opts.source,
           strict: opts.strict,
           owner: opts.owner,
+          cluster: opts.cluster,
           onReject: (rej) => rejectsOut?.write(JSON.stringify(rej) + '\n'),
           onProgress: (p) => {
             if (!bar) return;
