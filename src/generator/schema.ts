@@ -14,8 +14,12 @@ export const GenerateOptions = z.object({
   eventsPerDay: z.number().int().min(100).optional(),
   /** First day of the log window (UTC), YYYY-MM-DD; inventories are exported as it opens. */
   startDate: z.string().regex(/^\d{4}-\d\d-\d\d$/, 'expected YYYY-MM-DD').default('2026-11-01'),
-  /** Minutes between CloudTrail deliveries (AWS: about 5); larger means fewer, bigger files. */
-  deliveryMinutes: z.union([z.literal(5), z.literal(10), z.literal(15), z.literal(20), z.literal(30), z.literal(60)]).default(5),
+  /**
+   * Minutes between CloudTrail deliveries. AWS delivers about every 5 minutes, which on a quiet estate
+   * means hundreds of thousands of files of two or three records; `auto` (the default) keeps 5 minutes
+   * where an account is busy enough and widens the window up to an hour so a file holds a few dozen.
+   */
+  deliveryMinutes: z.union([z.literal('auto'), z.literal(5), z.literal(10), z.literal(15), z.literal(20), z.literal(30), z.literal(60)]).default('auto'),
   /** Replace a previous estate in `out` (only the generator's own files and folders are removed). */
   overwrite: z.boolean().default(false),
 });
@@ -74,6 +78,8 @@ export const EstateSummary = z.object({
     byKind: z.record(z.string(), z.number().int()),
     humanIamUsers: z.number().int(),
   }),
+  /** CloudTrail delivery window used, in minutes. */
+  deliveryMinutes: z.number().int(),
   events: z.number().int(),
   cloudtrailFiles: z.number().int(),
   files: z.number().int(),
