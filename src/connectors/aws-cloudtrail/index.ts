@@ -2,6 +2,7 @@ import { RecordError } from '../../lib/errors.js';
 import type { Connector, Sample, SourceItem } from '../contract.js';
 import { readJsonRecords } from '../shared/json-records.js';
 import { unwrap } from './envelope.js';
+import { SeenPrincipals } from './principal.js';
 import { transform } from './transform.js';
 
 /**
@@ -22,6 +23,7 @@ export const connector: Connector = {
     let index = 0;
     for await (const batch of readJsonRecords(file, UNWRAP_KEYS, BATCH)) {
       const items: SourceItem[] = [];
+      const seen = new SeenPrincipals();
       for (const jr of batch) {
         if (jr.error !== undefined) {
           items.push({ index: index++, line: jr.line, reject: jr.error });
@@ -34,7 +36,7 @@ export const connector: Connector = {
         }
         for (const r of records) {
           const i = index++;
-          items.push(toItem(i, jr.line, () => transform(r, { path: file.path, index: i })));
+          items.push(toItem(i, jr.line, () => transform(r, { path: file.path, index: i, seen })));
         }
       }
       yield items;

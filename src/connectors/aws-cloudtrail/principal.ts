@@ -25,7 +25,7 @@ export interface Actor {
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const obj = (v: unknown): Json | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : null);
 
-export function resolveActor(ui: Json, r: Json, time: string, recipient: string | null): Actor {
+export function resolveActor(ui: Json, r: Json, time: string, recipient: string | null, seen: SeenPrincipals): Actor {
   const type = str(ui.type) ?? 'Unknown';
   const arn = str(ui.arn);
   const account = str(ui.accountId) ?? recipient;
@@ -55,14 +55,14 @@ export function resolveActor(ui: Json, r: Json, time: string, recipient: string 
     case 'IAMUser': {
       const name = str(ui.userName);
       id = arn ?? (account && name ? iamUserArn(account, name) : principalId(str(ui.principalId) ?? name ?? 'unknown'));
-      records.push(identity(id, 'service_account', name ?? lastSegment(id), account, time));
-      if (keyId) records.push(...signingKey(keyId, false, id, null, account, time, chain));
+      emitIdentity(records, seen, id, 'service_account', name ?? lastSegment(id), account, time);
+      if (keyId) signingKey(records, seen, keyId, false, id, null, account, time, chain);
       break;
     }
     case 'Root': {
       id = account ? accountRootArn(account) : arn ?? principalId(str(ui.principalId) ?? 'root');
-      records.push(identity(id, 'role', account ? `root (${account})` : 'root', account, time, { accountRoot: true }));
-      if (keyId) records.push(...signingKey(keyId, false, id, null, account, time, chain));
+      emitIdentity(records, seen, id, 'role', account ? `root (${account})` : 'root', account, time, { accountRoot: true });
+      if (keyId) signingKey(records, seen, keyId, false, id, null, account, time, chain);
       break;
     }
     case 'AssumedRole': {
@@ -72,22 +72,22 @@ export function resolveActor(ui: Json, r: Json, time: string, recipient: string 
       id = roleArn ?? principalId(str(ui.principalId) ?? str(ui.userName) ?? 'unknown');
       if (!issuerArn && roleArn) chain.sessionIssuer = roleArn;
       const roleAccount = (issuer && str(issuer.accountId)) ?? account;
-      records.push(identity(id, 'role', (issuer && str(issuer.userName)) ?? lastSegment(id), roleAccount, time));
-      if (keyId) records.push(...signingKey(keyId, true, id, arn, account, time, chain));
+      emitIdentity(records, seen, id, 'role', (issuer && str(issuer.userName)) ?? lastSegment(id), roleAccount, time);
+      if (keyId) signingKey(records, seen, keyId, true, id, arn, account, time, chain);
       break;
     }
     case 'FederatedUser': {
       chain.session = arn;
       id = arn ?? principalId(str(ui.principalId) ?? 'unknown');
-      records.push(identity(id, 'human', lastSegment(id), account, time, { federated: 'sts' }));
-      if (keyId) records.push(...signingKey(keyId, true, id, arn, account, time, chain));
+      emitIdentity(records, seen, id, 'human', lastSegment(id), account, time, { federated: 'sts' });
+      if (keyId) signingKey(records, seen, keyId, true, id, arn, account, time, chain);
       break;
     }
     case 'AWSService': {
       const service = str(ui.invokedBy) ?? str(r.eventSource) ?? 'unknown';
       id = serviceId(service);
       impersonal = true;
-      records.push(identity(id, 'service_account', service, null, time));
+      emitIdentity(records, seen, id, 'service_account', service, null, time);
       break;
     }
     case 'AWSAccount': {
@@ -95,13 +95,13 @@ export function resolveActor(ui: Json, r: Json, time: string, recipient: string 
       if (ui.accountId === ANONYMOUS_ACCOUNT || (!account && !str(ui.principalId))) {
         id = ANYONE;
         impersonal = true;
-        records.push(identity(id, 'group', 'anyone (unauthenticated)', null, time));
+        emitIdentity(records, seen, id, 'group', 'anyone (unauthenticated)', null, time);
       } else if (account) {
         id = accountRootArn(account);
-        records.push(identity(id, 'role', `account ${account}`, account, time, { accountRoot: true }));
+        emitIdentity(records, seen, id, 'role', `account ${account}`, account, time, { accountRoot: true });
       } else {
         id = principalId(str(ui.principalId)!);
-        records.push(identity(id, 'service_account', lastSegment(id), null, time));
+        emitIdentity(records, seen, id, 'service_account', lastSegment(id), null, time);
       }
       // A role's unique id (AROA...) in principalId: the other account's caller is a role session.
       if (keyId) chain.credentialId = credentialIdOf(keyId, str(ui.principalId)?.startsWith('AROA') ?? false).id;
@@ -117,12 +117,12 @@ export function resolveActor(ui: Json, r: Json, time: string, recipient: string 
       const saml = type === 'SAMLUser';
       id = saml ? `aws:saml-user:${providerName}/${name}` : `aws:web-identity:${providerName}/${name}`;
       chain.federatedProvider = providerArn ?? provider;
-      records.push(identity(id, saml ? 'human' : 'workload', name, account, time, { federation: saml ? 'saml' : 'oidc', identityProvider: chain.federatedProvider }));
+      emitIdentity(records, seen, id, saml ? 'human' : 'workload', name, account, time, { federation: saml ? 'saml' : 'oidc', identityProvider: chain.federatedProvider });
       break;
     }
     case 'IdentityCenterUser': {
       id = chain.onBehalfOf ?? principalId(str(ui.principalId) ?? 'unknown');
-      records.push(identity(id, 'human', lastSegment(id), account, time));
+      emitIdentity(records, seen, id, 'human', lastSegment(id), account, time);
       const credential = str(ui.credentialId);
       if (credential) chain.credentialId = `aws:identity-center-credential:${credential}`;
       break;
@@ -131,15 +131,47 @@ export function resolveActor(ui: Json, r: Json, time: string, recipient: string 
       // 'Unknown' (identity-provider users, SSO portal calls) and types newer than this code.
       const pid = str(ui.principalId) ?? str(ui.userName);
       id = (type === 'Unknown' && pid) || !arn ? principalId(pid ?? arn ?? 'unknown') : arn;
-      records.push(identity(id, 'service_account', str(ui.userName) ?? lastSegment(id), account, time, { principalType: type }));
+      emitIdentity(records, seen, id, 'service_account', str(ui.userName) ?? lastSegment(id), account, time, { principalType: type });
       if (keyId) chain.credentialId = credentialIdOf(keyId, false).id;
     }
   }
   return { id, chain, records, impersonal };
 }
 
-function identity(id: string, kind: IdentityKind, name: string, account: string | null, time: string, attributes?: Json): CanonicalRecord {
-  return rec.identity({ id, kind, provider: 'aws', name: name || id, account, lastSeenAt: time, origin: 'log', attributes });
+/**
+ * The principal records already emitted in this batch. A log names the same few principals in most of
+ * its events: each is emitted once per batch, its last-seen time raised by later events, instead of
+ * once per event (which would be validated and merged by the store again and again).
+ */
+export class SeenPrincipals {
+  private readonly identities = new Map<string, { lastSeenAt?: string | null }>();
+  private readonly credentials = new Map<string, { lastUsedAt?: string | null }>();
+
+  /** True when `id` was emitted in this batch; its time is then raised to `time`. */
+  identity(id: string, time: string): boolean {
+    const v = this.identities.get(id);
+    if (v === undefined) return false;
+    if (!v.lastSeenAt || time > v.lastSeenAt) v.lastSeenAt = time;
+    return true;
+  }
+
+  credential(id: string, time: string): boolean {
+    const v = this.credentials.get(id);
+    if (v === undefined) return false;
+    if (!v.lastUsedAt || time > v.lastUsedAt) v.lastUsedAt = time;
+    return true;
+  }
+
+  add(record: CanonicalRecord): CanonicalRecord {
+    if (record.kind === 'identity') this.identities.set(record.value.id, record.value);
+    else if (record.kind === 'credential') this.credentials.set(record.value.id, record.value);
+    return record;
+  }
+}
+
+function emitIdentity(out: CanonicalRecord[], seen: SeenPrincipals, id: string, kind: IdentityKind, name: string, account: string | null, time: string, attributes?: Json): void {
+  if (seen.identity(id, time)) return;
+  out.push(seen.add(rec.identity({ id, kind, provider: 'aws', name: name || id, account, lastSeenAt: time, origin: 'log', attributes })));
 }
 
 /**
@@ -147,20 +179,26 @@ function identity(id: string, kind: IdentityKind, name: string, account: string 
  * its user, with an owns_credential edge; a session key (ASIA) is a credential of the role or user
  * whose session it is.
  */
-function signingKey(keyId: string, sessionOnly: boolean, owner: string, session: string | null, account: string | null, time: string, chain: EventChain): CanonicalRecord[] {
+function signingKey(out: CanonicalRecord[], seen: SeenPrincipals, keyId: string, sessionOnly: boolean, owner: string, session: string | null, account: string | null, time: string, chain: EventChain): void {
   const { id, session: isSession } = credentialIdOf(keyId, sessionOnly);
   chain.credentialId = id;
   if (isSession) {
-    return [rec.credential({
+    if (seen.credential(id, time)) return;
+    out.push(seen.add(rec.credential({
       id, identityId: owner, type: 'session_key', fingerprint: keyFingerprint(keyId), lastUsedAt: time, origin: 'log',
       attributes: session ? { session } : undefined,
-    })];
+    })));
+    return;
   }
-  return [
-    rec.identity({ id, kind: 'api_key', provider: 'aws', name: keyId, account, lastSeenAt: time, origin: 'log' }),
-    rec.credential({ id, identityId: owner, type: 'access_key', fingerprint: keyFingerprint(keyId), lastUsedAt: time, origin: 'log' }),
+  if (seen.credential(id, time)) {
+    seen.identity(id, time);
+    return;
+  }
+  out.push(
+    seen.add(rec.identity({ id, kind: 'api_key', provider: 'aws', name: keyId, account, lastSeenAt: time, origin: 'log' })),
+    seen.add(rec.credential({ id, identityId: owner, type: 'access_key', fingerprint: keyFingerprint(keyId), lastUsedAt: time, origin: 'log' })),
     rec.edge({ from: owner, kind: 'owns_credential', to: id }),
-  ];
+  );
 }
 
 /** Some logs (and log pipelines) keep the issuer's account and name but drop its ARN. */

@@ -7,7 +7,7 @@ import { rec } from '../contract.js';
 import { parseStructText, type Json } from './envelope.js';
 import { accountRootArn, iamGroupArn, iamRoleArn, iamUserArn, keyFingerprint, lastSegment, roleArnFromSession } from './ids.js';
 import { cleanPayload, newBudget } from './payload.js';
-import { resolveActor, type Actor } from './principal.js';
+import { resolveActor, type Actor, type SeenPrincipals } from './principal.js';
 import { namedResources } from './resources.js';
 import { responseTime } from './times.js';
 
@@ -18,6 +18,8 @@ import { responseTime } from './times.js';
 export interface RecordContext {
   path: string;
   index: number;
+  /** Principals already emitted in the current batch (see SeenPrincipals). */
+  seen: SeenPrincipals;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
@@ -50,7 +52,7 @@ export function transform(r: Json, ctx: RecordContext): CanonicalRecord[] {
   const id = typeof r.eventID === 'string' && r.eventID ? `aws:ct:${r.eventID}` : `aws:ct:h:${shortHash(JSON.stringify(r), 24)}`;
   const recipient = str(r.recipientAccountId);
   const region = str(r.awsRegion);
-  const actor = resolveActor(ui as Json, r, time, recipient);
+  const actor = resolveActor(ui as Json, r, time, recipient, ctx.seen);
   const chain = actor.chain;
   const rp = asObject(r.requestParameters);
   const re = asObject(r.responseElements);
@@ -98,23 +100,7 @@ function eventTime(raw: unknown): string {
   }
   if (time === null) throw new RecordError('missing eventTime');
   if (time.length !== 24) throw new RecordError(`eventTime: ${JSON.stringify(raw).slice(0, 40)} is out of range`);
-  if (!inCalendar(time)) throw new RecordError(`eventTime: ${JSON.stringify(raw).slice(0, 40)} is not a valid timestamp`);
   return time;
-}
-
-const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const digits = (s: string, at: number) => (s.charCodeAt(at) - 48) * 10 + s.charCodeAt(at + 1) - 48;
-/**
- * toIso's fast path copies CloudTrail's own shape without a calendar check, so `2024-13-45` would
- * only fail later, in validation, under the model's field name; checked here to name eventTime.
- */
-function inCalendar(iso: string): boolean {
-  const year = Number(iso.slice(0, 4));
-  const month = digits(iso, 5);
-  const day = digits(iso, 8);
-  if (month < 1 || month > 12 || day < 1 || day > DAYS[month - 1]) return false;
-  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return false;
-  return digits(iso, 11) < 24 && digits(iso, 14) < 60 && digits(iso, 17) < 60;
 }
 
 const sourceKinds = new Map<string, SourceKind>();

@@ -103,6 +103,18 @@ describe('aws-cloudtrail: a delivered file (gzip, {"Records": [...]}) with a rol
     expect(recordsOf(items.slice(9), 'identity')).toEqual([expect.objectContaining({ id: 'aws:principal:*', kind: 'group' })]);
   });
 
+  it('emits a principal once per batch, with the latest time it was seen', () => {
+    const actors = recordsOf(items, 'identity').filter((i) => i.lastSeenAt);
+    expect(actors.filter((i) => i.id === PROD_ADMIN)).toEqual([expect.objectContaining({ lastSeenAt: '2024-05-01T10:05:00.000Z' })]);
+    expect(actors.filter((i) => i.id === DEPLOYER)).toEqual([expect.objectContaining({ lastSeenAt: '2024-05-01T10:31:00.000Z' })]);
+    expect(actors.filter((i) => i.id === ALICE)).toEqual([expect.objectContaining({ lastSeenAt: '2024-05-01T10:30:00.000Z' })]);
+    const used = recordsOf(items, 'credential').filter((c) => c.id === 'aws:session-key:ASIAQNZGKEXAMPLEB001' && c.lastUsedAt);
+    expect(used).toEqual([expect.objectContaining({ lastUsedAt: '2024-05-01T10:05:00.000Z' })]);
+    // ...in the first item that names it, so that it loads with that item.
+    expect(items[2].records!.some((r) => r.kind === 'identity' && r.value.id === PROD_ADMIN)).toBe(true);
+    expect(items[3].records!.some((r) => r.kind === 'identity' && r.value.id === PROD_ADMIN)).toBe(false);
+  });
+
   it('keeps request and response facts but never a session secret', () => {
     const raw = gunzipSync(readFileSync(DELIVERED)).toString();
     expect(raw).toContain('IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKENA001');
@@ -114,7 +126,7 @@ describe('aws-cloudtrail: a delivered file (gzip, {"Records": [...]}) with a rol
       responseElements: { credentials: { accessKeyId: 'ASIAQNZGKEXAMPLEA001', expiration: 'May 1, 2024, 11:00:00 AM' } },
       readOnly: false, eventType: 'AwsApiCall', managementEvent: true,
     });
-    expect(eventOf(items[7]).detail.errorMessage).toMatch(/is not authorized to perform: sts:AssumeRole/);
+    expect(eventOf(items[7]).detail?.errorMessage).toMatch(/is not authorized to perform: sts:AssumeRole/);
   });
 });
 
@@ -230,7 +242,7 @@ describe('aws-cloudtrail: principals', () => {
       'missing userIdentity',
       'missing eventTime, eventSource',
       'eventTime: "2024-13-45T00:00:00Z" is not a valid timestamp',
-      'eventTime: "2023-02-29T10:00:00Z" is not a valid timestamp',
+      'eventTime: "2023-02-29T10:00:00Z" is not a valid date',
       'eventName: expected a string, got number',
     ]);
   });
