@@ -35,7 +35,7 @@ function localTime(c: IncidentContext, k: number, e: Employee, localHour: number
   return day(c, k) + Math.round((localHour - e.office.utcOffset) * HOUR) + rng.int(0, 20) * MINUTE + rng.int(0, 59) * 1000;
 }
 
-function session(c: IncidentContext, rng: Rng, t: number, identity: UserIdentity, account: string, region: string, ip: string, ua: string, op: Op, extra: { consoleSession?: boolean } = {}): TrailRecord {
+function call(rng: Rng, t: number, identity: UserIdentity, account: string, region: string, ip: string, ua: string, op: Op, extra: { consoleSession?: boolean } = {}): TrailRecord {
   const o = op(rng, t);
   return toRecord(rng, { ...o, t, identity, ip, ua, account, region, host: o.host ?? hostFor(o.source, region), ...extra });
 }
@@ -66,7 +66,7 @@ function aiAssistant(c: IncidentContext): GroundTruthIncident {
   let tt = t + 4000;
   const step = (op: Op, gap: number) => {
     tt += gap;
-    c.schedule(session(c, rng, tt, identity, prod.id, bucket.region, ip, ua, op));
+    c.schedule(call(rng, tt, identity, prod.id, bucket.region, ip, ua, op));
   };
   step(generic('sts.amazonaws.com', 'GetCallerIdentity', true), 1500);
   step(s3ListBuckets, 2500);
@@ -221,7 +221,7 @@ function devKeyInProd(c: IncidentContext): GroundTruthIncident {
     let tt = t;
     const step = (op: Op) => {
       tt += rng.int(200, 3000);
-      c.schedule(session(c, rng, tt, identity, prodAccount, bucket.region, ip, UA.python, op));
+      c.schedule(call(rng, tt, identity, prodAccount, bucket.region, ip, UA.python, op));
     };
     step(s3List(bucket, 'exports/'));
     const kmsKey = c.cast.replicationRole!.keyArn;
@@ -272,7 +272,7 @@ function vendorAdmin(c: IncidentContext): GroundTruthIncident {
     let tt = t;
     for (let i = rng.int(3, 7); i > 0; i--) {
       tt += rng.int(1, 20) * 1000;
-      c.schedule(session(c, rng, tt, identity, v.account, 'us-east-1', ip, ua, rng.chance(0.12) ? rng.pick(writes) : rng.pick(reads)));
+      c.schedule(call(rng, tt, identity, v.account, 'us-east-1', ip, ua, rng.chance(0.12) ? rng.pick(writes) : rng.pick(reads)));
     }
   }
   const root = `arn:aws:iam::${v.vendorAccount}:root`;

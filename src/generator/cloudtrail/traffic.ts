@@ -5,7 +5,7 @@ import { type Rng } from '../rng.js';
 import { HOUR, MINUTE } from '../time.js';
 import { HOSTING_OCTETS, GITHUB_RUNNER_OCTETS, ORG, SERVICE_PRINCIPAL, UA, VENDOR_UA, privateIp, publicIp } from '../vocab.js';
 import {
-  callerIdentity, ec2Read, ecrOp, ecsRegister, ecsUpdate, generic, getSecret, iamRead, kms, lambdaUpdate, pick, s3BucketRead, s3ListBuckets,
+  callerIdentity, ec2Read, ecrOp, ecsRegister, ecsUpdate, generic, iamRead, lambdaUpdate, pick, s3ListBuckets,
   serviceUserOps, cloudwatchMetrics, workloadOps, type Op, type WeightedOps,
 } from './ops.js';
 import {
@@ -161,7 +161,7 @@ export class Background {
   private addRole(rng: Rng, a: Account, role: Role, d: Deployment | null, weight: number): void {
     const r = rng.fork(`role/${role.name}`);
     if (role.purpose === 'ci' && d) {
-      this.addServiceCi(r, a, role, d, weight);
+      this.addServiceCi(a, role, d, weight);
       return;
     }
     if (role.purpose !== 'workload' || !role.workload || !d) return;
@@ -256,36 +256,39 @@ export class Background {
   }
 
   /** A service's deploy workflow: build, push, roll out. */
-  private addServiceCi(rng: Rng, a: Account, role: Role, d: Deployment, weight: number): void {
+  private addServiceCi(a: Account, role: Role, d: Deployment, weight: number): void {
+    // Closures keep strings only: a deployment object would keep its account's identities alive.
+    const { service, region, repo, cluster } = d;
     const trust = role.trust.Statement[0];
     const cond = (trust.Condition ?? {}) as Record<string, Record<string, string>>;
     const strict = cond.StringEquals?.['token.actions.githubusercontent.com:sub'];
     const like = cond.StringLike?.['token.actions.githubusercontent.com:sub'];
     const subject = (x: Rng) => {
       if (strict) return strict;
-      if (like && like.endsWith('/*')) return `repo:${ORG.github}/${x.pick([d.service, d.service, 'web', 'infrastructure', 'scripts'])}:ref:refs/heads/main`;
-      if (like) return x.chance(0.7) ? `repo:${ORG.github}/${d.service}:ref:refs/heads/main` : `repo:${ORG.github}/${d.service}:pull_request`;
-      return `repo:${ORG.github}/${d.service}:ref:refs/heads/main`;
+      if (like && like.endsWith('/*')) return `repo:${ORG.github}/${x.pick([service, service, 'web', 'infrastructure', 'scripts'])}:ref:refs/heads/main`;
+      if (like) return x.chance(0.7) ? `repo:${ORG.github}/${service}:ref:refs/heads/main` : `repo:${ORG.github}/${service}:pull_request`;
+      return `repo:${ORG.github}/${service}:ref:refs/heads/main`;
     };
     const provider = `arn:aws:iam::${a.id}:oidc-provider/token.actions.githubusercontent.com`;
     const ref = roleRef(a.id, role);
-    const task = d.roles.find((r) => r.passable);
+    const task = d.roles.find((r) => r.passable)?.arn ?? null;
+    const fn = d.roles.find((r) => r.workload === 'lambda');
     const steps: Op[] = [
-      ecrOp(a.id, d.region, d.repo, 'GetAuthorizationToken'), ecrOp(a.id, d.region, d.repo, 'BatchCheckLayerAvailability'),
-      ecrOp(a.id, d.region, d.repo, 'InitiateLayerUpload'), ecrOp(a.id, d.region, d.repo, 'PutImage'),
-      ecsRegister(`${d.service}-api`, task?.arn ?? null), ecsUpdate(d.cluster, `${d.service}-api`),
+      ecrOp(a.id, region, repo, 'GetAuthorizationToken'), ecrOp(a.id, region, repo, 'BatchCheckLayerAvailability'),
+      ecrOp(a.id, region, repo, 'InitiateLayerUpload'), ecrOp(a.id, region, repo, 'PutImage'),
+      ecsRegister(`${service}-api`, task), ecsUpdate(cluster, `${service}-api`),
     ];
-    if (d.roles.some((r) => r.workload === 'lambda')) steps.push(lambdaUpdate(a.id, d.region, `${d.service}-${d.roles.find((r) => r.workload === 'lambda')!.name.split('-').slice(1, 2)[0]}`));
+    if (fn) steps.push(lambdaUpdate(a.id, region, fn.name.replace(/-role-[a-z0-9]{8}$/, '')));
     this.runners.push({
       perDay: weight, shape: 'business', budget: 'ci', size: steps.length + 1,
       run: (x, t) => {
         const ip = publicIp(x, GITHUB_RUNNER_OCTETS);
-        const { records, session } = assumeRoleWithWebIdentity(x, { t, region: d.region, providerArn: provider, subject: subject(x), role: ref, sessionName: 'GitHubActions', ip, ua: UA.ghaAction });
+        const { records, session } = assumeRoleWithWebIdentity(x, { t, region, providerArn: provider, subject: subject(x), role: ref, sessionName: 'GitHubActions', ip, ua: UA.ghaAction });
         let tt = t;
         for (const step of steps) {
           tt += x.int(2, 40) * 1000;
           const op = step(x, tt);
-          records.push(toRecord(x, { ...op, t: tt, identity: assumedRoleIdentity(session), ip, ua: UA.ghaCli, account: a.id, region: d.region, host: op.host ?? hostFor(op.source, d.region) }));
+          records.push(toRecord(x, { ...op, t: tt, identity: assumedRoleIdentity(session), ip, ua: UA.ghaCli, account: a.id, region, host: op.host ?? hostFor(op.source, region) }));
         }
         return records;
       },
@@ -400,4 +403,3 @@ export class Background {
   }
 }
 
-export { getSecret, kms };
