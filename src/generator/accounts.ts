@@ -687,30 +687,28 @@ export function buildIdentityAccount(ctx: EstateContext, a: Account): AccountMod
     b.m.weights.set(u, 1);
   }
 
-  if (a.envIndex === 0) {
-    // The offboarding gap: a leaver's key, over a year old, last used before they left, still active.
-    const leaver = cast.humans.get(cast.leaver)?.user;
-    if (leaver) {
-      const gone = cast.leaver.endDate!;
-      const k = leaver.keys[leaver.keys.length - 1];
+  // The offboarding gap: a leaver's key, over a year old, last used before they left, still active.
+  // Look-alikes: a leaver whose key is deactivated, and one whose active key simply stays unused.
+  for (const e of a.people) {
+    const u = cast.humans.get(e)!.user;
+    const lookalike = cast.leaverLookalikes.indexOf(e);
+    if (!u.keys.length || (e !== cast.leaver && lookalike < 0)) continue;
+    const k = u.keys[u.keys.length - 1];
+    k.lastUsedRegion = 'us-east-1';
+    if (e === cast.leaver) {
       k.created = Math.min(k.created, t0 - rng.int(420, 700) * DAY);
       k.active = true;
-      k.lastUsed = gone - rng.int(18, 35) * DAY + rng.int(13 * 3600, 22 * 3600) * 1000;
-      k.lastUsedRegion = 'us-east-1';
+      k.lastUsed = e.endDate! - rng.int(18, 35) * DAY + rng.int(13 * 3600, 22 * 3600) * 1000;
       k.lastUsedService = 's3';
-      if (leaver.created > k.created) leaver.created = k.created - rng.int(10, 200) * DAY;
-    }
-    // Look-alikes: a leaver whose key is deactivated, and one whose active key simply stays unused.
-    cast.leaverLookalikes.forEach((e, i) => {
-      const u = cast.humans.get(e)?.user;
-      if (!u || !u.keys.length) return;
-      const k = u.keys[u.keys.length - 1];
-      k.active = i !== 0;
+      if (u.created > k.created) u.created = k.created - rng.int(10, 200) * DAY;
+    } else {
+      k.active = lookalike !== 0;
       k.lastUsed = e.endDate! - rng.int(5, 60) * DAY + rng.int(13 * 3600, 22 * 3600) * 1000;
-      k.lastUsedRegion = 'us-east-1';
       k.lastUsedService = 'sts';
-    });
+    }
+  }
 
+  if (a.envIndex === 0) {
     const r = rng.fork('automation');
     const tf = b.user('terraform-ci', '/service/', { created: b.ago(900, 1800), tags: [{ Key: IDENTITY_TYPE_TAG, Value: 'service' }, { Key: 'managed-by', Value: 'terraform' }] });
     tf.attached.push(awsPolicyArn('AdministratorAccess'));
