@@ -2,11 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { CopilotError } from '../lib/errors.js';
 import { withGlobals } from './context.js';
 import { demoCommand } from './commands/demo.js';
+import { detectCommand } from './commands/detect.js';
 import { doctorCommand } from './commands/doctor.js';
 import { generateCommand } from './commands/generate.js';
 import { indexCommand } from './commands/index-embeddings.js';
 import { ingestCommand } from './commands/ingest.js';
 import { lookupCommand } from './commands/lookup.js';
+import { permissionsCommand } from './commands/permissions.js';
+import { privescCommand } from './commands/privesc.js';
+import { riskCommand } from './commands/risk.js';
 import { traceCommand } from './commands/trace.js';
 
 /** Exit statuses: 0 ok, 1 a failure the output explains, 2 bad usage, 3 the store is in use. */
@@ -22,7 +26,7 @@ Storage: the embedded store (PGlite) in --data DIR (default ./.idcopilot) unless
 PostgreSQL server. Configuration: idcopilot.yaml (--config FILE); secrets only from the environment.
 
 Start with:  idcopilot demo`);
-  for (const make of [ingestCommand, lookupCommand, doctorCommand, traceCommand, demoCommand, generateCommand, indexCommand]) program.addCommand(make());
+  for (const make of [ingestCommand, lookupCommand, doctorCommand, traceCommand, demoCommand, generateCommand, indexCommand, riskCommand, detectCommand, permissionsCommand, privescCommand]) program.addCommand(make());
   return program;
 }
 

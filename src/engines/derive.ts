@@ -1,11 +1,13 @@
 import type { Db } from '../store/index.js';
 import { resolveIdentities } from './identity-resolution.js';
 import { resolveOwnership } from './ownership.js';
+import { detectAndScore } from './risk/derive.js';
 
 /**
  * Facts derived from what was ingested, recomputed after each ingest (idempotent, whole-store, in SQL):
  * - a credential that is also an identity (an access key, a PAT) `authenticates_as` its principal;
  * - owner claims resolved to `owns` edges.
+ * - detections and baselines over the new events, then the risk re-score (src/engines/risk/derive.ts).
  * Further derivations (identity resolution across providers) register here.
  */
 export async function deriveAfterIngest(db: Db): Promise<{ ownership: { edges: number; unresolved: number }; credentialEdges: number }> {
@@ -20,5 +22,6 @@ export async function deriveAfterIngest(db: Db): Promise<{ ownership: { edges: n
     SELECT count(*)::int AS n FROM ins`);
   await resolveIdentities(db);
   const ownership = await resolveOwnership(db);
+  await detectAndScore(db);
   return { ownership, credentialEdges: cred.n };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RiskFactor } from './finding.js';
 import { Identity } from './identity.js';
 import { RECORD_KINDS, type RecordKind } from './records.js';
 
@@ -65,3 +66,19 @@ export type LookupResult = z.infer<typeof LookupResult>;
 export function emptyCounts(): Record<RecordKind, number> {
   return Object.fromEntries(RECORD_KINDS.map((k) => [k, 0])) as Record<RecordKind, number>;
 }
+
+/** `idcopilot risk [ID] --json`: a 0-100 score per identity from named factors (docs/engines.md, "Risk"). */
+export const RiskIdentity = z.object({
+  id: z.string(),
+  kind: z.string(),
+  name: z.string(),
+  score: z.number().int().min(0).max(100),
+  factors: z.array(RiskFactor),
+});
+export const RiskResult = z.object({
+  contractVersion: z.literal(CONTRACT_VERSION),
+  /** The data time the scores describe: the latest event when they were computed. */
+  asOf: z.string().nullable(),
+  identities: z.array(RiskIdentity),
+});
+export type RiskResult = z.infer<typeof RiskResult>;

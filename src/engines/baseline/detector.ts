@@ -87,6 +87,9 @@ export class BaselineDetector {
   static subjectOf(e: EventView): string | null {
     const id = e.actorId;
     if (id.startsWith('aws:service:') || id === 'aws:principal:*' || id.startsWith('azure:service:')) return null;
+    // The role account's copy of a cross-account call names only the caller's account root: that is
+    // everyone in that account at once, which has no habits to learn.
+    if (id.endsWith(':root') && typeof e.detail.principalId === 'string') return null;
     return id;
   }
 
