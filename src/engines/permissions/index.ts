@@ -1,0 +1,11 @@
+export { evaluate, type EvaluateOptions } from './evaluate.js';
+export { effectivePermissions, summarise } from './effective.js';
+export { policyRisks, risksOf } from './risks.js';
+export { decide, actionReach, statementApplies, type PolicySet, type AttachedPolicy, type ResourceSide } from './decide.js';
+export { adminStatus } from './admin.js';
+export { compilePolicy, type CompiledPolicy, type CompiledStatement } from './compile.js';
+export { RequestContext } from './context.js';
+export { PolicyCache, sharedPolicyCache, loadPolicySet, loadResourceSide, assemblePolicySet, principalContext } from './store.js';
+export { awsActions, AwsActionIndex } from './aws-actions.js';
+export { NO, YES, MAYBE, type Tri } from './tri.js';
+export * from './types.js';
