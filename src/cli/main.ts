@@ -10,8 +10,6 @@ import { ingestCommand } from './commands/ingest.js';
 import { lookupCommand } from './commands/lookup.js';
 import { permissionsCommand } from './commands/permissions.js';
 import { privescCommand } from './commands/privesc.js';
-import { permissionsCommand } from './commands/permissions.js';
-import { privescCommand } from './commands/privesc.js';
 import { riskCommand } from './commands/risk.js';
 import { traceCommand } from './commands/trace.js';
 
@@ -28,7 +26,7 @@ Storage: the embedded store (PGlite) in --data DIR (default ./.idcopilot) unless
 PostgreSQL server. Configuration: idcopilot.yaml (--config FILE); secrets only from the environment.
 
 Start with:  idcopilot demo`);
-  for (const make of [ingestCommand, lookupCommand, doctorCommand, traceCommand, demoCommand, generateCommand, indexCommand, riskCommand, detectCommand, permissionsCommand, privescCommand, permissionsCommand, privescCommand]) program.addCommand(make());
+  for (const make of [ingestCommand, lookupCommand, doctorCommand, traceCommand, demoCommand, generateCommand, indexCommand, riskCommand, detectCommand, permissionsCommand, privescCommand]) program.addCommand(make());
   return program;
 }
 
