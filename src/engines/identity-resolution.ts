@@ -55,6 +55,8 @@ export async function resolveIdentities(db: Db): Promise<ResolutionResult> {
     await tx.exec(`
       CREATE TEMP TABLE ir_emails (id text, email text) ON COMMIT DROP;
       CREATE TEMP TABLE ir_people (email text PRIMARY KEY, anchor text) ON COMMIT DROP;
+      CREATE TEMP TABLE ir_locals (local text PRIMARY KEY, anchor text) ON COMMIT DROP;
+      CREATE TEMP TABLE ir_iam_users (id text PRIMARY KEY, name text, email text, tags jsonb) ON COMMIT DROP;
       CREATE TEMP TABLE ir_links (a text, b text, kind text, rule text, confidence real, matched text,
         observed boolean DEFAULT false, first_seen timestamptz, last_seen timestamptz, count int DEFAULT 0,
         evidence jsonb DEFAULT '[]') ON COMMIT DROP;`);
@@ -67,6 +69,7 @@ export async function resolveIdentities(db: Db): Promise<ResolutionResult> {
         WHERE kind = 'human' AND provider = 'entra' AND attributes->>'userPrincipalName' LIKE '%_@_%' AND attributes->>'userPrincipalName' NOT LIKE '%#EXT#%'
       UNION SELECT id, lower(attributes->>'login') FROM identities
         WHERE kind = 'human' AND provider = 'okta' AND attributes->>'login' LIKE '%_@_%'`);
+    await tx.exec('ANALYZE ir_emails;');
     await tx.query(`
       INSERT INTO ir_people (email, anchor)
       SELECT DISTINCT ON (e.email) e.email, e.id
@@ -76,10 +79,15 @@ export async function resolveIdentities(db: Db): Promise<ResolutionResult> {
             GROUP BY e2.email HAVING count(*) FILTER (WHERE h.provider = 'hr') <= 1) unambiguous ON unambiguous.email = e.email
       ORDER BY e.email, (i.provider = 'hr') DESC, (i.provider IN ('okta', 'entra')) DESC, (i.origin = 'inventory') DESC, e.id`);
 
+    // A handle that names exactly one person: an email, or an email's local part no one else shares.
+    await tx.query(`
+      INSERT INTO ir_locals SELECT split_part(email, '@', 1), min(anchor) FROM ir_people GROUP BY 1 HAVING count(DISTINCT anchor) = 1`);
+    await tx.query(`INSERT INTO ir_iam_users SELECT id, name, email, tags FROM identities WHERE id ~ ${IAM_USER}`);
+    // Temporary tables have no statistics until analysed: without them the planner loops over pairs.
+    await tx.exec('ANALYZE ir_emails; ANALYZE ir_people; ANALYZE ir_locals; ANALYZE ir_iam_users;');
+
     const link = (rule: keyof typeof RULE_CONFIDENCE, kind: string, select: string) =>
       tx.query(`INSERT INTO ir_links (a, b, kind, rule, confidence, matched) SELECT a, b, '${kind}', '${rule}', ${c(rule)}, matched FROM (${select}) s WHERE a IS NOT NULL AND b IS NOT NULL AND a <> b`);
-    // A handle that names exactly one person: an email, or an email's local part no one else shares.
-    const locals = `(SELECT split_part(email, '@', 1) AS local, min(anchor) AS anchor FROM ir_people GROUP BY 1 HAVING count(DISTINCT anchor) = 1)`;
 
     await link('email', 'same_as', `SELECT e.id AS a, p.anchor AS b, e.email AS matched FROM ir_emails e JOIN ir_people p USING (email)`);
     await link('hr-employee-id', 'same_as', `
@@ -90,7 +98,7 @@ export async function resolveIdentities(db: Db): Promise<ResolutionResult> {
       SELECT i.id AS a, p.anchor AS b, p.email AS matched FROM identities i JOIN ir_people p ON p.email = lower(i.name)
       WHERE i.id LIKE 'aws:saml-user:%'`);
     await link('saml-username', 'same_as', `
-      SELECT i.id AS a, l.anchor AS b, l.local AS matched FROM identities i JOIN ${locals} l ON l.local = lower(i.name)
+      SELECT i.id AS a, l.anchor AS b, l.local AS matched FROM identities i JOIN ir_locals l ON l.local = lower(i.name)
       WHERE i.id LIKE 'aws:saml-user:%' AND i.name NOT LIKE '%@%' AND length(i.name) >= 3`);
     await link('github-saml', 'same_as', `
       SELECT i.id AS a, p.anchor AS b, p.email AS matched FROM identities i JOIN ir_people p ON p.email = lower(i.attributes->>'samlNameId')
@@ -107,17 +115,17 @@ export async function resolveIdentities(db: Db): Promise<ResolutionResult> {
       JOIN identities i ON i.id = 'aws:identity-center-user:' || split_part(substr(c.id, 26), '/', 2)
       WHERE c.id LIKE 'aws:identity-center-user:%/%'`);
     await link('aws-iam-user-tag', 'same_as', `
-      SELECT i.id AS a, p.anchor AS b, p.email AS matched FROM identities i
+      SELECT i.id AS a, p.anchor AS b, p.email AS matched FROM ir_iam_users i
       CROSS JOIN LATERAL jsonb_each_text(i.tags) t
       JOIN ir_people p ON p.email = lower(trim(t.value))
-      WHERE i.id ~ ${IAM_USER} AND regexp_replace(lower(t.key), '[-_ .]', '', 'g') IN ('email', 'mail', 'emailaddress', 'useremail')
+      WHERE regexp_replace(lower(t.key), '[-_ .]', '', 'g') IN ('email', 'mail', 'emailaddress', 'useremail')
       UNION
-      SELECT i.id, p.anchor, p.email FROM identities i JOIN ir_people p ON p.email = lower(i.email) WHERE i.id ~ ${IAM_USER}`);
+      SELECT i.id, p.anchor, p.email FROM ir_iam_users i JOIN ir_people p ON p.email = lower(i.email)`);
     await link('aws-iam-user-email-name', 'same_as', `
-      SELECT i.id AS a, p.anchor AS b, p.email AS matched FROM identities i JOIN ir_people p ON p.email = lower(i.name) WHERE i.id ~ ${IAM_USER}`);
+      SELECT i.id AS a, p.anchor AS b, p.email AS matched FROM ir_iam_users i JOIN ir_people p ON p.email = lower(i.name)`);
     await link('aws-iam-user-name', 'same_as', `
-      SELECT i.id AS a, l.anchor AS b, l.local AS matched FROM identities i JOIN ${locals} l ON l.local = lower(i.name)
-      WHERE i.id ~ ${IAM_USER} AND length(i.name) >= 3`);
+      SELECT i.id AS a, l.anchor AS b, l.local AS matched FROM ir_iam_users i JOIN ir_locals l ON l.local = lower(i.name)
+      WHERE length(i.name) >= 3`);
     await link('credential-fingerprint', 'same_as', `
       SELECT c1.id AS a, c2.id AS b, c1.fingerprint AS matched FROM credentials c1
       JOIN credentials c2 ON c2.fingerprint = c1.fingerprint AND c1.id < c2.id
@@ -142,7 +150,7 @@ export async function resolveIdentities(db: Db): Promise<ResolutionResult> {
       LEFT JOIN ir_people p ON p.email = lower(i.attributes->>'actsFor')
       WHERE i.attributes ? 'actsFor' AND (t.id IS NOT NULL OR p.anchor IS NOT NULL)`);
     await link('acts-for-username', 'acts_for', `
-      SELECT i.id AS a, l.anchor AS b, l.local AS matched FROM identities i JOIN ${locals} l ON l.local = lower(i.attributes->>'actsFor')
+      SELECT i.id AS a, l.anchor AS b, l.local AS matched FROM identities i JOIN ir_locals l ON l.local = lower(i.attributes->>'actsFor')
       WHERE i.attributes ? 'actsFor' AND i.attributes->>'actsFor' NOT LIKE '%@%' AND NOT EXISTS (SELECT 1 FROM identities t WHERE t.id = i.attributes->>'actsFor')`);
 
     // Identity Center: an assignment to a permission set in an account can assume the role it provisions there.
@@ -187,7 +195,8 @@ export async function resolveIdentities(db: Db): Promise<ResolutionResult> {
       CREATE TEMP TABLE ir_final ON COMMIT DROP AS
       SELECT DISTINCT ON (CASE WHEN kind = 'same_as' THEN least(a, b) ELSE a END, kind, CASE WHEN kind = 'same_as' THEN greatest(a, b) ELSE b END) *
       FROM ir_links
-      ORDER BY CASE WHEN kind = 'same_as' THEN least(a, b) ELSE a END, kind, CASE WHEN kind = 'same_as' THEN greatest(a, b) ELSE b END, confidence DESC, rule;`);
+      ORDER BY CASE WHEN kind = 'same_as' THEN least(a, b) ELSE a END, kind, CASE WHEN kind = 'same_as' THEN greatest(a, b) ELSE b END, confidence DESC, rule;
+      ANALYZE ir_final;`);
 
     const [removed] = await tx.query<{ n: number }>(`
       WITH del AS (
@@ -200,7 +209,12 @@ export async function resolveIdentities(db: Db): Promise<ResolutionResult> {
       SELECT a, kind, b, NOT observed, observed, first_seen, last_seen, count,
              CASE WHEN jsonb_array_length(evidence) > 0 THEN evidence ELSE jsonb_build_array(a, b) END,
              jsonb_build_object('resolvedBy', '${RESOLVED_BY}', 'rule', rule, 'confidence', confidence, 'matched', matched)
-      FROM ir_final
+      FROM ir_final f
+      -- Links already stored as they are now are left alone: a re-run over an unchanged store writes nothing.
+      WHERE NOT EXISTS (
+        SELECT 1 FROM edges e WHERE e.from_id = f.a AND e.kind = f.kind AND e.to_id = f.b AND e.attributes->>'resolvedBy' = '${RESOLVED_BY}'
+          AND e.attributes->>'rule' = f.rule AND e.attributes->>'matched' IS NOT DISTINCT FROM f.matched
+          AND e.count = f.count AND e.last_seen IS NOT DISTINCT FROM f.last_seen AND e.first_seen IS NOT DISTINCT FROM f.first_seen)
       ON CONFLICT (from_id, kind, to_id) DO UPDATE SET
         potential = edges.potential OR excluded.potential,
         observed = edges.observed OR excluded.observed,

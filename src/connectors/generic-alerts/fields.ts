@@ -34,7 +34,14 @@ for (const [field, names] of Object.entries(FIELD_ALIASES) as [Field, readonly s
   for (const n of names) if (!LOOKUP.has(normaliseName(n))) LOOKUP.set(normaliseName(n), field);
 }
 
-/** The field a column or key means, or null for one the format does not use (kept in detail). */
+const seen = new Map<string, Field | null>();
+/** The field a column or key means, or null for one the format does not use (kept in detail). Cached: keys repeat on every row. */
 export function fieldOf(name: string): Field | null {
-  return LOOKUP.get(normaliseName(name)) ?? null;
+  let f = seen.get(name);
+  if (f === undefined) {
+    f = LOOKUP.get(normaliseName(name)) ?? null;
+    if (seen.size > 10_000) seen.clear();
+    seen.set(name, f);
+  }
+  return f;
 }
