@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { auditCommand } from '../audit/cli.js';
 import { loadConfig } from '../lib/config.js';
 import { CopilotError } from '../lib/errors.js';
 import type { Config } from '../model/index.js';
@@ -28,8 +29,11 @@ export function config(cmd: Command): Config {
   return loadConfig(globals(cmd).config);
 }
 
-/** Open the store the options and environment select, run fn, always close. */
-export async function withStore<T>(cmd: Command, fn: (db: Db) => Promise<T>, opts: { data?: string } = {}): Promise<T> {
+/**
+ * Open the store the options and environment select, run fn, always close. Every command that runs
+ * here is audited (src/audit/cli.ts) unless it audits itself (`serve`: one record per call).
+ */
+export async function withStore<T>(cmd: Command, fn: (db: Db) => Promise<T>, opts: { data?: string; audit?: boolean } = {}): Promise<T> {
   const g = globals(cmd);
   const databaseUrl = process.env.DATABASE_URL || undefined;
   if (databaseUrl && g.data && g.data !== ':memory:') {
@@ -37,7 +41,7 @@ export async function withStore<T>(cmd: Command, fn: (db: Db) => Promise<T>, opt
   }
   const db = await openStore({ data: opts.data ?? g.data, databaseUrl: opts.data === ':memory:' ? undefined : databaseUrl, command: cmd.name() });
   try {
-    return await fn(db);
+    return opts.audit === false ? await fn(db) : await auditCommand(cmd, db, () => fn(db));
   } finally {
     await db.close();
   }

@@ -30,8 +30,12 @@ export function listMigrations(vector: boolean): Migration[] {
 }
 
 export async function migrate(db: Db): Promise<{ applied: string[] }> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+  // A database user that may not create tables (the analysis role on a server) still opens a migrated store.
+  const [known] = await db.query<{ ok: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS ok`);
+  if (!known.ok) {
+    await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  }
   const applied: string[] = [];
   const run = async () => {
     const done = new Set((await db.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));

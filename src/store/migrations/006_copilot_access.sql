@@ -40,6 +40,8 @@ CREATE TABLE audit_log (
   kind           text NOT NULL,
   name           text NOT NULL,
   args           text NOT NULL,
+  -- Canonical JSON of where the call came from: { ip, userAgent, session } as far as the transport knows.
+  client         text NOT NULL DEFAULT '{}',
   result_digest  text,
   duration_ms    double precision NOT NULL,
   outcome        text NOT NULL,
@@ -125,6 +127,7 @@ BEGIN
   -- The analysis side keeps the copilot's own identity, its principals and its audit events current,
   -- and nothing else in the identity data.
   GRANT INSERT, UPDATE ON identities, edges, owner_claims TO idcopilot_analysis;
+  GRANT DELETE ON owner_claims TO idcopilot_analysis;
   GRANT INSERT ON events TO idcopilot_analysis;
   ALTER TABLE identities ENABLE ROW LEVEL SECURITY;
   ALTER TABLE edges ENABLE ROW LEVEL SECURITY;
@@ -152,6 +155,8 @@ BEGIN
   CREATE POLICY idc_analysis_own_insert ON owner_claims FOR INSERT TO idcopilot_analysis WITH CHECK (target LIKE 'copilot:%' AND source = 'config');
   CREATE POLICY idc_analysis_own_update ON owner_claims FOR UPDATE TO idcopilot_analysis
     USING (target LIKE 'copilot:%' AND source = 'config') WITH CHECK (target LIKE 'copilot:%' AND source = 'config');
+  CREATE POLICY idc_analysis_own_delete ON owner_claims FOR DELETE TO idcopilot_analysis
+    USING (target LIKE 'copilot:%' AND source = 'config');
 
   ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO idcopilot_analysis;
   ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO idcopilot_ingest;
