@@ -8,7 +8,19 @@ import { toIso } from '../../lib/time.js';
 const JAVA_DATE = /^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}),? (\d{1,2}):(\d\d):(\d\d) ([AP]M)$/;
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 
+let lastIn: unknown;
+let lastOut: string | null = null;
+
+/** Memoised on the last value: bursts of AssumeRole calls share one expiration time. */
 export function responseTime(value: unknown): string | null {
+  if (value !== lastIn) {
+    lastOut = parse(value);
+    lastIn = value;
+  }
+  return lastOut;
+}
+
+function parse(value: unknown): string | null {
   if (typeof value === 'string') {
     const m = JAVA_DATE.exec(value);
     if (m) {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { keyFingerprint } from '../../../src/connectors/aws-cloudtrail/ids.js';
 import { LIMITS, MAYBE_SECRET, cleanPayload, newBudget } from '../../../src/connectors/aws-cloudtrail/payload.js';
 import { fingerprint, redact, redactText } from '../../../src/lib/secrets.js';
 
@@ -55,5 +56,14 @@ describe('cleanPayload', () => {
     fc.assert(fc.property(secretish, (s) => {
       if (redactText(s) !== s) expect(MAYBE_SECRET.test(s)).toBe(true);
     }), { numRuns: 5000 });
+  });
+});
+
+describe('keyFingerprint', () => {
+  it('is fingerprint() exactly (property)', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 10 }), (a, b) => {
+      expect(keyFingerprint(a)).toBe(fingerprint(a));
+      expect(keyFingerprint(a + b)).toBe(fingerprint(a + b));
+    }), { numRuns: 500 });
   });
 });
