@@ -74,8 +74,25 @@ interface Group {
   identities: Set<string>;
   firstMs: number;
   firstTime: string;
-  notes: Set<string>;
+  /** Explanations with the severity of the deviation they explain, the most severe reported first. */
+  notes: Map<string, number>;
   ratio: number;
+}
+
+/** Which alert kind a new value in a dimension is. */
+const KIND_OF_DIM: Record<string, DeviationKind> = {
+  action: 'new_action', resource: 'new_resource', network: 'new_network', agent: 'new_agent', caller: 'new_caller', caller_class: 'new_caller', hour: 'unusual_hour',
+};
+
+/** An hour already reported by a previous run: events that continue it are counted in it. */
+export interface OpenGroup {
+  subject: string;
+  kind: DeviationKind;
+  hour: number;
+  values: string[];
+  severity: Severity;
+  notes: string[];
+  firstTime: string;
 }
 
 export class BaselineDetector {
@@ -123,7 +140,10 @@ export class BaselineDetector {
       if (!before) this.judgeDormant(e, subject);
       else if (before.events >= t.baselineMinEvents && e.ms - before.first >= t.baselineMinHistoryHours * HOUR) {
         for (const [dim, value] of values) {
-          if (!st.isNew(subject, dim, value)) continue;
+          if (!st.isNew(subject, dim, value)) {
+            this.continues(e, subject, dim, value);
+            continue;
+          }
           // A dimension that takes a new value every few events (a Lambda's addresses) is no baseline.
           if (dim !== 'hour' && dim !== 'caller_class' && st.distinct(subject, dim) > t.baselineMaxDiversity * before.events) continue;
           // What is familiar to the caller is not news through the role either (their home network, their laptop).
@@ -209,16 +229,45 @@ export class BaselineDetector {
     const key = `${subject}\u0000${kind}\u0000${hour}`;
     let g = this.groups.get(key);
     if (!g) {
-      g = { subject, kind, hour, count: 0, severity, values: new Map(), events: [], identities: new Set([subject]), firstMs: e.ms, firstTime: e.time, notes: new Set(), ratio: 0 };
+      g = { subject, kind, hour, count: 0, severity, values: new Map(), events: [], identities: new Set([subject]), firstMs: e.ms, firstTime: e.time, notes: new Map(), ratio: 0 };
       this.groups.set(key, g);
     }
     g.count++;
     if (SEVERITY_RANK[severity] > SEVERITY_RANK[g.severity]) g.severity = severity;
     g.values.set(value, (g.values.get(value) ?? 0) + 1);
     if (g.events.length < EVENTS_PER_ALERT) g.events.push(e.id);
-    if (g.notes.size < VALUES_PER_ALERT) g.notes.add(note);
+    const rank = SEVERITY_RANK[severity];
+    if ((g.notes.get(note) ?? -1) < rank) g.notes.set(note, rank);
     for (const id of [e.credential.issuedTo, e.credential.holder, e.chain.onBehalfOf as string | null]) if (id && g.identities.size < 10) g.identities.add(id);
     return g;
+  }
+
+  /**
+   * An event whose value is no longer new (its first sighting opened a deviation this hour) still
+   * belongs to that deviation: the alert counts every event from the new network in that hour, not
+   * only the first.
+   */
+  private continues(e: EventView, subject: string, dim: string, value: string): void {
+    const kind = KIND_OF_DIM[dim];
+    if (!kind || kind === 'unusual_hour') return;
+    const g = this.groups.get(`${subject}\u0000${kind}\u0000${Math.floor(e.ms / HOUR) * HOUR}`);
+    if (!g || !g.values.has(value)) return;
+    g.count++;
+    g.values.set(value, (g.values.get(value) ?? 0) + 1);
+    if (g.events.length < EVENTS_PER_ALERT) g.events.push(e.id);
+  }
+
+  /** Hours a previous run reported (incremental runs): their values keep counting here. */
+  reopen(groups: OpenGroup[]): void {
+    for (const o of groups) {
+      const key = `${o.subject}\u0000${o.kind}\u0000${o.hour}`;
+      if (this.groups.has(key)) continue;
+      this.groups.set(key, {
+        subject: o.subject, kind: o.kind, hour: o.hour, count: 0, severity: o.severity, values: new Map(o.values.map((v) => [v, 0])), events: [],
+        identities: new Set([o.subject]), firstMs: Date.parse(o.firstTime), firstTime: o.firstTime,
+        notes: new Map(o.notes.map((n, i) => [n, SEVERITY_RANK[o.severity] - (i ? 1 : 0)])), ratio: 0,
+      });
+    }
   }
 
   /**
@@ -229,8 +278,9 @@ export class BaselineDetector {
   alerts(minSeverity: Severity = 'medium'): AlertInput[] {
     const out: AlertInput[] = [];
     const strong = new Set<string>();
-    for (const g of this.groups.values()) if (SEVERITY_RANK[g.severity] >= SEVERITY_RANK[minSeverity]) strong.add(`${g.subject}\u0000${g.hour}`);
+    for (const g of this.groups.values()) if (g.count > 0 && SEVERITY_RANK[g.severity] >= SEVERITY_RANK[minSeverity]) strong.add(`${g.subject}\u0000${g.hour}`);
     for (const g of this.groups.values()) {
+      if (g.count === 0) continue;
       const rank = SEVERITY_RANK[g.severity];
       if (rank < SEVERITY_RANK.low) continue;
       if (rank < SEVERITY_RANK[minSeverity] && !strong.has(`${g.subject}\u0000${g.hour}`)) continue;
@@ -242,14 +292,17 @@ export class BaselineDetector {
         source: 'copilot:baseline',
         severity: g.severity,
         title: `Behaviour: ${DEVIATION_TITLES[g.kind]}`,
-        description: `${[...g.notes].join('; ')} (${g.count} event${g.count === 1 ? '' : 's'} in the hour from ${hourIso.slice(11, 16)} UTC)`,
+        description: `${[...g.notes].sort((a, b) => b[1] - a[1]).slice(0, VALUES_PER_ALERT).map(([n]) => n).join('; ')} (${g.count} event${g.count === 1 ? '' : 's'} in the hour from ${hourIso.slice(11, 16)} UTC)`,
         rule: `baseline:${g.kind}`,
         identities: [...g.identities],
         events: g.events,
         entities: g.kind === 'new_network' ? { network: top.map(([v]) => v) } : {},
         mitre: MITRE[g.kind],
         confidence: g.kind === 'dormant' || g.kind === 'rate_spike' ? 0.7 : 0.5,
-        detail: { kind: g.kind, hour: hourIso, count: g.count, values: Object.fromEntries(top), ...(g.ratio ? { ratio: g.ratio } : {}) },
+        detail: {
+          kind: g.kind, hour: hourIso, count: g.count, values: Object.fromEntries(top), ...(g.ratio ? { ratio: g.ratio } : {}),
+          notes: [...g.notes].sort((a, b) => b[1] - a[1]).slice(0, VALUES_PER_ALERT).map(([n]) => n),
+        },
       });
     }
     return out;

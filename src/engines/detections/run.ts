@@ -1,7 +1,7 @@
 import { matchesAny } from '../../lib/patterns.js';
-import { RECORD_SCHEMAS, type AlertInput, type Config, type Severity } from '../../model/index.js';
+import { RECORD_SCHEMAS, Severity, type AlertInput, type Config } from '../../model/index.js';
 import { BulkWriter, type Db } from '../../store/index.js';
-import { BaselineDetector, type SubjectFacts } from '../baseline/detector.js';
+import { BaselineDetector, type DeviationKind, type OpenGroup, type SubjectFacts } from '../baseline/detector.js';
 import { SeenState } from '../baseline/state.js';
 import { riskSettings, type RiskSettings } from '../risk/settings.js';
 import { RuleEvaluator } from './evaluate.js';
@@ -85,6 +85,9 @@ export async function runDetections(db: Db, opts: DetectOptions = {}): Promise<D
   const baseline = opts.baselines === false ? null : new BaselineDetector({
     state, thresholds: t, classify, facts: (s) => facts.get(s), logStartMs,
   });
+
+  // An incremental run continues the hours the last run reported, so that their counts keep growing.
+  if (baseline && !full) baseline.reopen(await openGroups(db, new Date(prev!.watermark!).getTime()));
 
   // Incremental: start one burst window before the watermark, replaying without learning.
   const watermarkMs = full ? null : new Date(prev!.watermark!).getTime();
@@ -210,4 +213,16 @@ async function addCounts(db: Db, alerts: AlertInput[]): Promise<void> {
     const n = old.get(a.id);
     if (n && a.detail) a.detail.count = Number(a.detail.count ?? 0) + n;
   }
+}
+
+/** Baseline alerts of the hour the watermark is in (and later): an incremental run adds to them. */
+async function openGroups(db: Db, watermarkMs: number): Promise<OpenGroup[]> {
+  const hour = new Date(Math.floor(watermarkMs / 3_600_000) * 3_600_000).toISOString();
+  const rows = await db.query<{ subject: string; kind: string; hour: string; values: Record<string, number> | null; severity: string; notes: string[] | null; time: Date }>(`
+    SELECT identities->>0 AS subject, detail->>'kind' AS kind, detail->>'hour' AS hour, detail->'values' AS values, severity, detail->'notes' AS notes, time
+    FROM alerts WHERE source = 'copilot:baseline' AND detail->>'hour' >= $1`, [hour]);
+  return rows.filter((r) => r.subject && r.kind && r.hour).map((r) => ({
+    subject: r.subject, kind: r.kind as DeviationKind, hour: Date.parse(r.hour), values: Object.keys(r.values ?? {}),
+    severity: Severity.catch('low').parse(r.severity), notes: Array.isArray(r.notes) ? r.notes : [], firstTime: new Date(r.time).toISOString(),
+  }));
 }
