@@ -33,6 +33,7 @@ export const RULE_CONFIDENCE = {
   'credential-fingerprint': 1,
   'hr-employee-id': 0.95,
   'scim-external-id': 0.95,
+  'gcp-principal-email': 0.95,
   'sso-permission-set': 0.95,
   email: 0.9,
   'saml-subject': 0.9,
@@ -126,6 +127,10 @@ export async function resolveIdentities(db: Db): Promise<ResolutionResult> {
     await link('aws-iam-user-name', 'same_as', `
       SELECT i.id AS a, l.anchor AS b, l.local AS matched FROM ir_iam_users i JOIN ir_locals l ON l.local = lower(i.name)
       WHERE length(i.name) >= 3`);
+    // A Google service account named by its email elsewhere (an alert, an OCSF actor, a workload annotation).
+    await link('gcp-principal-email', 'same_as', `
+      SELECT i.id AS a, g.id AS b, g.email AS matched FROM identities i JOIN identities g ON g.id = 'gcp:sa:' || lower(i.email)
+      WHERE i.email LIKE '%_@%.gserviceaccount.com' AND i.id NOT LIKE 'gcp:sa:%'`);
     await link('credential-fingerprint', 'same_as', `
       SELECT c1.id AS a, c2.id AS b, c1.fingerprint AS matched FROM credentials c1
       JOIN credentials c2 ON c2.fingerprint = c1.fingerprint AND c1.id < c2.id

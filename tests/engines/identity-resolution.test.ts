@@ -47,6 +47,8 @@ const records = [
   rec.identity({ id: IAM('ops'), kind: 'service_account', provider: 'aws', name: 'ops', account: '111122223333' }),
   rec.identity({ id: IAM('deploy'), kind: 'service_account', provider: 'aws', name: 'deploy', account: '111122223333', tags: { Email: 'Bob.Nguyen@example.com' } }),
   rec.identity({ id: IAM('ci'), kind: 'service_account', provider: 'aws', name: 'ci', account: '111122223333', tags: { owner: 'bob.nguyen@example.com' } }),
+  rec.identity({ id: 'gcp:sa:deployer@acme-prod.iam.gserviceaccount.com', kind: 'service_account', provider: 'gcp', name: 'deployer', email: 'deployer@acme-prod.iam.gserviceaccount.com' }),
+  rec.identity({ id: 'generic:user:h:0123456789abcdef', kind: 'service_account', provider: 'generic', name: 'Deployer@acme-prod.iam.gserviceaccount.com', email: 'Deployer@acme-prod.iam.gserviceaccount.com', origin: 'log' }),
   rec.identity({ id: 'agent:claude-desktop:alice.martin', kind: 'ai_agent', provider: 'agent', name: 'Claude Desktop', attributes: { actsFor: 'alice.martin@example.com', configPaths: ['/home/alice/.config/Claude/claude_desktop_config.json'] } }),
   rec.identity({ id: 'agent:vscode:bob', kind: 'ai_agent', provider: 'agent', name: 'VS Code', attributes: { actsFor: 'bob.nguyen' } }),
   rec.identity({ id: 'agent:cursor:alice', kind: 'ai_agent', provider: 'agent', name: 'Cursor', attributes: { actsFor: 'alice' } }),
@@ -84,7 +86,7 @@ describeStores('identity resolution', (open) => {
   });
   afterAll(async () => db?.close());
 
-  it('links one person\'s accounts by email, employee id, SAML subject and SCIM external id, anchored on the HR record', () => {
+  it('links one person\'s (or workload\'s) accounts by email, employee id, SAML subject and SCIM external id, anchored on the HR record', () => {
     expect(sameAs('okta:user:00u1alice', ALICE)).toMatchObject({ rule: 'email', confidence: 0.9 });
     // Both the employee id and the UPN match: the stronger rule is the one recorded.
     expect(sameAs('entra:user:6f1c0000-0000-4000-8000-000000000001', ALICE)).toMatchObject({ rule: 'hr-employee-id', confidence: 0.95 });
@@ -94,6 +96,8 @@ describeStores('identity resolution', (open) => {
     expect(sameAs(IC_USER, BOB)).toMatchObject({ rule: 'email' });
     expect(sameAs(IC_USER, 'okta:user:00u1bob')).toMatchObject({ rule: 'scim-external-id', confidence: 0.95 });
     expect(sameAs('aws:identity-center-user:d-1234567890/9067-bob', IC_USER)).toMatchObject({ rule: 'identity-center-user-id', confidence: 1 });
+    // A workload too: a Google service account an alert names by its email.
+    expect(sameAs('generic:user:h:0123456789abcdef', 'gcp:sa:deployer@acme-prod.iam.gserviceaccount.com')).toMatchObject({ rule: 'gcp-principal-email', confidence: 0.95 });
   });
 
   it('links IAM users named exactly like one person or tagged with their email, and nothing on near misses', () => {

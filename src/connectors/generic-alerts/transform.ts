@@ -59,7 +59,7 @@ export function genericAlertRecords(row: Obj, rawRef: string): CanonicalRecord[]
     else if (EMAIL.test(a)) {
       const id = `generic:user:h:${shortHash(a.toLowerCase(), 16)}`;
       identity(id);
-      out.push(rec.identity({ id, kind: 'human', provider: 'generic', name: a, email: a, lastSeenAt: time, origin: 'log', attributes: { seenIn: source } }));
+      out.push(rec.identity({ id, kind: a.toLowerCase().endsWith('.gserviceaccount.com') ? 'service_account' : 'human', provider: 'generic', name: a, email: a, lastSeenAt: time, origin: 'log', attributes: { seenIn: source } }));
       entity('account', a);
     } else entity('account', a);
   }

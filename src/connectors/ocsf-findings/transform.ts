@@ -151,7 +151,7 @@ function addActor(refs: Refs, actor: Obj, provider: IdProvider, account: string 
   }
   if (!id && uid?.startsWith('arn:')) id = addArn(refs, uid, time);
   if (!id && user) {
-    const kind: IdentityKind = /system|service|bot|app/.test(typeText) ? 'service_account' : 'human';
+    const kind: IdentityKind = /system|service|bot|app/.test(typeText) || /\.gserviceaccount\.com$/i.test(email ?? name ?? '') ? 'service_account' : 'human';
     let p: Provider = 'generic';
     if (provider === 'okta' && uid) {
       id = `okta:user:${uid}`;
