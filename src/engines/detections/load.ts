@@ -39,7 +39,7 @@ export function loadRules(dir: string = RULES_DIR, opts: { include?: (r: Rule) =
     const path = join(dir, name);
     let raw: unknown;
     try {
-      raw = YAML.parse(readFileSync(path, 'utf8'));
+      raw = YAML.parse(readFileSync(path, 'utf8'), { logLevel: 'error' });
     } catch (err) {
       throw new CopilotError('E_CONFIG', `${path}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
     }
