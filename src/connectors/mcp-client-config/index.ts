@@ -26,7 +26,8 @@ export const connector: Connector = {
   produces: 'claude_desktop_config.json, .vscode/mcp.json, ~/.cursor/mcp.json, .mcp.json (ingest with --owner PERSON)',
   detect,
   async *parse(file, options) {
-    yield parseConfig(file, parseJsonc(file.path, await file.text()), options);
+    const text = await file.text();
+    yield parseConfig(file, parseJsonc(file.path, text), options, text);
   },
 };
 
@@ -62,7 +63,7 @@ export function ownerFromPath(path: string): string | null {
   return name && !NOT_PEOPLE.has(name.toLowerCase()) ? name : null;
 }
 
-function parseConfig(file: SourceFile, doc: unknown, options: ParseOptions): SourceItem[] {
+function parseConfig(file: SourceFile, doc: unknown, options: ParseOptions, text: string): SourceItem[] {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new FormatError(file.path, 'expected a JSON object with "mcpServers" or "servers"', { line: 1 });
   const root = doc as Obj;
   const vscodeSettings = obj(root.mcp);
@@ -80,12 +81,17 @@ function parseConfig(file: SourceFile, doc: unknown, options: ParseOptions): Sou
 
   const items: SourceItem[] = [{ index: 0, line: 1, records: agentRecords(agent, client, owner, explicit !== null, Object.keys(servers), file.path) }];
   let index = 1;
+  let from = 0;
   for (const [name, spec] of Object.entries(servers)) {
     const i = index++;
+    // The line where the server's key appears, searching on from the previous one: servers come in file order.
+    const at = text.indexOf(JSON.stringify(name), from);
+    const line = at === -1 ? undefined : lineAt(text, at);
+    if (at !== -1) from = at + 1;
     try {
-      items.push({ index: i, records: serverRecords(name, spec, { agent, client, evidence, inputs }) });
+      items.push({ index: i, line, records: serverRecords(name, spec, { agent, client, evidence, inputs }) });
     } catch (err) {
-      items.push({ index: i, reject: err instanceof RecordError ? err.message : `internal error: ${(err as Error).message}` });
+      items.push({ index: i, line, reject: err instanceof RecordError ? err.message : `internal error: ${(err as Error).message}` });
     }
   }
   return items;
@@ -119,6 +125,12 @@ function agentRecords(agent: string, client: Client, owner: string | null, expli
     },
   }));
   return out;
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 function inputsOf(v: unknown): Map<string, { password: boolean; description: string | null }> {

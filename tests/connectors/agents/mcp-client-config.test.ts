@@ -50,7 +50,7 @@ describe('mcp-client-config', () => {
     expect(p.of('credential').some((c) => c.id.startsWith('aws:'))).toBe(false);
     // The server holds the tokens it is started with, too.
     expect(p.of('edge')).toContainEqual(expect.objectContaining({ from: 'mcp:server:claude-desktop:alice.martin/slack', kind: 'owns_credential', to: held[2] }));
-    expect(p.rejects.map((r) => r.reject)).toEqual(['server "broken": missing command or url']);
+    expect(p.rejects.map((r) => [r.line, r.reject])).toEqual([[35, 'server "broken": missing command or url']]);
   });
 
   it('VS Code: JSONC, ${input:...} secrets asked at start-up, headers and URL query tokens', async () => {
