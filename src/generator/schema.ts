@@ -12,8 +12,8 @@ export const GenerateOptions = z.object({
   days: z.number().int().min(1).max(90).default(14),
   /** CloudTrail events per day across the estate; default 30 per employee. */
   eventsPerDay: z.number().int().min(100).optional(),
-  /** First day of the log window (UTC), YYYY-MM-DD; inventories are exported as it opens. */
-  startDate: z.string().regex(/^\d{4}-\d\d-\d\d$/, 'expected YYYY-MM-DD').default('2026-11-01'),
+  /** First day of the log window (UTC), YYYY-MM-DD (a time of day is ignored); inventories are exported as it opens. */
+  startDate: z.string().regex(/^\d{4}-\d\d-\d\d([T ].*)?$/, 'expected YYYY-MM-DD').default('2026-11-01').transform((s) => s.slice(0, 10)),
   /**
    * Minutes between CloudTrail deliveries. AWS delivers about every 5 minutes, which on a quiet estate
    * means hundreds of thousands of files of two or three records; `auto` (the default) keeps 5 minutes

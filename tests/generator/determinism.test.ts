@@ -22,7 +22,7 @@ describe('estate generator: determinism', () => {
     const n = await generate({ seed: 7, days: 1, eventsPerDay: 300 });
     const s = await generate({ seed: '7', days: 1, eventsPerDay: 300 });
     expect(treeHash(n.out)).toBe(treeHash(s.out));
-    const later = await generate({ seed: 7, days: 1, eventsPerDay: 300, startDate: '2027-02-01' });
+    const later = await generate({ seed: 7, days: 1, eventsPerDay: 300, startDate: '2027-02-01T00:00:00Z' });
     expect(later.summary.window.start).toBe('2027-02-01T00:00:00.000Z');
     expect([...walk(later.out)].some((f) => f.includes('/CloudTrail/us-east-1/2027/02/01/'))).toBe(true);
   }, 120_000);

@@ -259,7 +259,7 @@ describe('estate generator: CloudTrail as delivered', () => {
       }
       if (u.accountId && u.type !== 'AWSAccount') expect(accounts.has(u.accountId)).toBe(true);
     }
-    for (const t of ['IAMUser', 'AssumedRole', 'AWSService', 'AWSAccount', 'WebIdentityUser']) expect(types.get(t)).toBeGreaterThan(0);
+    for (const t of ['IAMUser', 'AssumedRole', 'AWSService', 'AWSAccount', 'WebIdentityUser', 'Root']) expect(types.get(t), t).toBeGreaterThan(0);
   });
 
   it('links every role session to the AssumeRole* call that issued it (credentials, assumedRoleUser, sourceIdentity)', () => {

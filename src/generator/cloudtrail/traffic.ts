@@ -205,7 +205,8 @@ export class Background {
   }
 
   private addServiceLinked(rng: Rng, a: Account, m: AccountModel): void {
-    const slr = (name: string) => m.roles.find((r) => r.name === name);
+    // A plain lookup, not a closure over `m`: the actors' closures below would keep the whole model alive.
+    const byName = new Map(m.roles.filter((r) => r.purpose === 'service-linked').map((r) => [r.name, r]));
     const specs: [string, string, string, WeightedOps, number][] = [
       ['AWSServiceRoleForAutoScaling', 'autoscaling.amazonaws.com', 'AutoScaling', [[ec2Read('DescribeInstanceStatus'), 5], [ec2Read('DescribeInstances'), 2]], 2],
       ['AWSServiceRoleForConfig', 'config.amazonaws.com', 'AWSConfig-Describe', [
@@ -216,7 +217,7 @@ export class Background {
       ['AWSServiceRoleForElasticLoadBalancing', 'elasticloadbalancing.amazonaws.com', 'ElasticLoadBalancing', [[ec2Read('DescribeNetworkInterfaces'), 3], [ec2Read('DescribeSubnets'), 1]], 1],
     ];
     for (const [name, service, session, ops, weight] of specs) {
-      const role = slr(name);
+      const role = byName.get(name);
       if (!role) continue;
       this.actors.push({
         account: a.id, region: a.regions[0], perDay: weight * rng.lognormal(0, 0.3), shape: 'steady', ua: service, ip: () => service, vpce: null, ops,
