@@ -14,12 +14,14 @@ import type { Thresholds } from './settings.js';
 export function combine(weights: readonly number[]): number {
   let keep = 1;
   for (const w of weights) keep *= 1 - Math.min(Math.max(w, 0), 99.9) / 100;
-  return Math.round(100 * (1 - keep));
+  // Snap to six decimals before rounding half up, so that SQL (a sum of logarithms) and this product,
+  // which differ in the last bits, round a 72.5 the same way.
+  return Math.round(Math.round(100 * (1 - keep) * 1e6) / 1e6);
 }
 
 /** The same function over a weight column, as an SQL aggregate (exp of a sum of logs is a product). */
 export function scoreSql(weight: string): string {
-  return `round(100 * (1 - exp(sum(ln(1 - least(greatest(${weight}, 0), 99.9) / 100.0)))))::int`;
+  return `round(round((100 * (1 - exp(sum(ln(1 - least(greatest(${weight}, 0), 99.9) / 100.0)))))::numeric, 6))::int`;
 }
 
 /** Severity of one factor, from its weight. */
