@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clientOf, connector as mcp, ownerFromPath } from '../../../src/connectors/mcp-client-config/index.js';
 import { recogniseSecret } from '../../../src/connectors/mcp-client-config/tokens.js';
@@ -83,6 +84,24 @@ describe('mcp-client-config', () => {
     for (const p of all) for (const t of FIXTURE_TOKENS) expect(p.text).not.toContain(t);
     const search = all[0].of('identity').find((i) => i.id.endsWith('/search'))!;
     expect((search.attributes as { args: string[] }).args[2]).toMatch(/^\[redacted sha256:[0-9a-f]{12}\]$/);
+  });
+
+  it('property: a token of any known shape, wherever it is put, never reaches a record', async () => {
+    const body = fc.stringMatching(/^[A-Za-z0-9]{24,48}$/);
+    const token = fc.tuple(fc.constantFrom('ghp_', 'github_pat_', 'xoxb-1-', 'sk-proj-', 'sk-ant-api03-', 'glpat-'), body).map(([p, b]) => p + b);
+    const place = fc.constantFrom('env', 'header', 'arg', 'flag', 'url');
+    await fc.assert(fc.asyncProperty(token, place, async (t, where) => {
+      const server: Record<string, unknown> = { command: 'npx', args: ['-y', 'some-server'] };
+      if (where === 'env') server.env = { SOME_TOKEN: t };
+      if (where === 'header') Object.assign(server, { url: 'https://mcp.example.com/mcp', headers: { Authorization: `Bearer ${t}` } });
+      if (where === 'arg') server.args = ['-y', 'some-server', t];
+      if (where === 'flag') server.args = ['-y', 'some-server', `--token=${t}`];
+      if (where === 'url') Object.assign(server, { url: `https://mcp.example.com/mcp?key=${t}` });
+      const p = await parseText(mcp, 'claude_desktop_config.json', JSON.stringify({ mcpServers: { s: server } }), { owner: 'alice' });
+      expect(p.rejects).toEqual([]);
+      expect(p.text).not.toContain(t);
+      expect(p.of('credential').map((c) => c.fingerprint)).toEqual([fingerprint(t)]);
+    }), { numRuns: 200 });
   });
 
   it('recognises token shapes and leaves references and plain values alone', () => {

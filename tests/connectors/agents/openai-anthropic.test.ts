@@ -116,6 +116,10 @@ describe('anthropic-admin', () => {
     expect(p.of('ownerClaim')[0]).toMatchObject({ target: 'anthropic:api-key:apikey_01NEW', ref: 'anthropic:user:user_01BOB', source: 'creator' });
   });
 
+  it('fuzz', async () => {
+    await fuzzParser(anthropicAdmin, 'keys.json', readFileSync(fixture('agents', 'anthropic-api-keys.json'), 'utf8'));
+  });
+
   describe.skipIf(!hasDatasets)(`Cartography Anthropic fixtures (${hasDatasets ? 'present' : SKIP_DATASETS})`, () => {
     const cart = (f: string) => dataset('cartography-inventory-fixtures', 'json', 'tests', 'data', 'anthropic', f);
     it('users, workspaces, members and keys', async () => {
