@@ -13,3 +13,4 @@ export * from './incident.js';
 export * from './records.js';
 export * from './contracts.js';
 export * from './config.js';
+export * from './triage.js';
