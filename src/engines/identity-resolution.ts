@@ -12,9 +12,9 @@ import type { Db } from '../store/index.js';
  * what the store holds (idempotent, like ownership resolution).
  *
  * Precision first: a person is anchored on their HR record, else on one account with their email; an
- * email held by two HR records is ambiguous and links nothing; a name matches only when it names
- * exactly one person; an account that would link to two different HR people links to neither; two HR
- * records are never the same person.
+ * email two HR records share, or (without HR) two accounts of one provider share, links nothing; a name
+ * matches only when it names exactly one person; an account that would link to two different HR people
+ * links to neither; two HR records are never the same person.
  */
 export interface ResolutionResult {
   sameAs: number;
@@ -76,8 +76,15 @@ export async function resolveIdentities(db: Db): Promise<ResolutionResult> {
       SELECT DISTINCT ON (e.email) e.email, e.id
       FROM ir_emails e
       JOIN identities i ON i.id = e.id
-      JOIN (SELECT e2.email FROM ir_emails e2 JOIN identities h ON h.id = e2.id
-            GROUP BY e2.email HAVING count(*) FILTER (WHERE h.provider = 'hr') <= 1) unambiguous ON unambiguous.email = e.email
+      -- Two HR records with one address are two people; without an HR record, two accounts of one provider
+      -- with one address (a shared mailbox) are nobody in particular: the address links none of them.
+      -- One HR record settles it: every account with its address is that person's. Alert-named accounts do not count.
+      JOIN (SELECT email FROM (
+              SELECT e2.email, h.provider, count(*) AS n FROM ir_emails e2 JOIN identities h ON h.id = e2.id GROUP BY 1, 2) per_provider
+            GROUP BY email
+            HAVING coalesce(max(n) FILTER (WHERE provider = 'hr'), 0) = 1
+                OR (coalesce(max(n) FILTER (WHERE provider = 'hr'), 0) = 0 AND coalesce(max(n) FILTER (WHERE provider <> 'generic'), 1) <= 1)
+           ) unambiguous ON unambiguous.email = e.email
       ORDER BY e.email, (i.provider = 'hr') DESC, (i.provider IN ('okta', 'entra')) DESC, (i.origin = 'inventory') DESC, e.id`);
 
     // A handle that names exactly one person: an email, or an email's local part no one else shares.

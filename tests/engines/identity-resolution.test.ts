@@ -31,6 +31,10 @@ const records = [
   human('hr:employee:E401', 'hr', 'Ops Two', 'ops@example.com'),
   human('okta:user:00u1alice', 'okta', 'Alice Martin', 'ALICE.MARTIN@EXAMPLE.COM', { login: 'alice.martin@example.com' }),
   human('okta:user:00u1ops', 'okta', 'Ops', 'ops@example.com'),
+  // A shared mailbox two Okta accounts use, and no HR record: nobody in particular.
+  human('okta:user:00u1support1', 'okta', 'Support One', 'support@example.com'),
+  human('okta:user:00u1support2', 'okta', 'Support Two', 'support@example.com'),
+  human('github:user:support-bot', 'github', 'support-bot', 'support@example.com'),
   human('okta:user:00u1bob', 'okta', 'Bob Nguyen', 'bob.nguyen@example.com'),
   human('entra:user:6f1c0000-0000-4000-8000-000000000001', 'entra', 'Alice Martin', null, { userPrincipalName: 'alice.martin@example.com', employeeId: 'E100' }),
   // Says Alice by email but Bob by employee number: it could be either, so it is linked to neither.
@@ -112,6 +116,7 @@ describeStores('identity resolution', (open) => {
       if (kind === 'same_as') expect(a.startsWith('hr:employee:') && b.startsWith('hr:employee:'), k).toBe(false);
     }
     expect(linksOf('okta:user:00u1ops')).toEqual([]);
+    for (const id of ['okta:user:00u1support1', 'okta:user:00u1support2', 'github:user:support-bot']) expect(linksOf(id), id).toEqual([]);
     expect(linksOf('okta:user:00u1confused')).toEqual([]);
     expect(linksOf(ALICIA)).toEqual([]);
     // Each account reaches at most one HR record.
