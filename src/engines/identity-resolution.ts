@@ -151,8 +151,9 @@ export async function resolveIdentities(db: Db): Promise<ResolutionResult> {
     await link('registry-config', 'same_as', `
       SELECT m.id AS a, r.id AS b, p AS matched FROM identities r
       CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(r.attributes->'mcpConfigs') = 'array' THEN r.attributes->'mcpConfigs' ELSE '[]'::jsonb END) p
-      JOIN identities m ON m.kind = 'ai_agent' AND jsonb_typeof(m.attributes->'configPaths') = 'array'
-        AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(m.attributes->'configPaths') cp WHERE cp = p OR right(cp, length(p) + 1) = '/' || p)
+      JOIN identities m ON m.kind = 'ai_agent'
+        AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(m.attributes->'configPaths') = 'array' THEN m.attributes->'configPaths' ELSE '[]'::jsonb END) cp
+                    WHERE cp = p OR right(cp, length(p) + 1) = '/' || p)
       WHERE r.kind = 'ai_agent'`);
 
     // Agents whose person was named by email or username.

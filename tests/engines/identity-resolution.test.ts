@@ -56,6 +56,9 @@ const records = [
   rec.identity({ id: 'agent:claude-desktop:alice.martin', kind: 'ai_agent', provider: 'agent', name: 'Claude Desktop', attributes: { actsFor: 'alice.martin@example.com', configPaths: ['/home/alice/.config/Claude/claude_desktop_config.json'] } }),
   rec.identity({ id: 'agent:vscode:bob', kind: 'ai_agent', provider: 'agent', name: 'VS Code', attributes: { actsFor: 'bob.nguyen' } }),
   rec.identity({ id: 'agent:cursor:alice', kind: 'ai_agent', provider: 'agent', name: 'Cursor', attributes: { actsFor: 'alice' } }),
+  // Attributes of unexpected shapes (hand-edited registries, other connectors' versions) must not break the run.
+  rec.identity({ id: 'agent:odd', kind: 'ai_agent', provider: 'agent', name: 'odd', attributes: { configPaths: 'x', mcpConfigs: 5, actsFor: 42 } }),
+  human('aws:identity-center-user:odd', 'aws', 'odd', null, { externalIds: 'oops', userName: ['x'] }),
   rec.identity({ id: 'agent:desktop-copilot', kind: 'ai_agent', provider: 'agent', name: 'Desktop copilot', attributes: { registry: true, mcpConfigs: ['Claude/claude_desktop_config.json'] } }),
   rec.identity({ id: TOKEN, kind: 'api_key', provider: 'github', name: 'GitHub classic PAT' }),
   rec.credential({ id: TOKEN, identityId: TOKEN, type: 'personal_access_token', fingerprint: TOKEN_FP }),
@@ -134,6 +137,7 @@ describeStores('identity resolution', (open) => {
     expect(edges.get(`agent:claude-desktop:alice.martin|acts_for|${ALICE}`)).toMatchObject({ rule: 'acts-for-email', confidence: 0.9 });
     expect(edges.get(`agent:vscode:bob|acts_for|${BOB}`)).toMatchObject({ rule: 'acts-for-username', confidence: 0.7 });
     expect([...edges.keys()].filter((k) => k.startsWith('agent:cursor:alice|'))).toEqual([]);
+    expect([...edges.keys()].filter((k) => k.includes('agent:odd') || k.includes('identity-center-user:odd'))).toEqual([]);
     expect(sameAs('agent:claude-desktop:alice.martin', 'agent:desktop-copilot')).toMatchObject({ rule: 'registry-config' });
   });
 
