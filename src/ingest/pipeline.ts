@@ -33,9 +33,14 @@ class StrictReject extends Error {}
 
 /**
  * connectors -> store: read each file with its connector, validate every record against its zod
- * schema, and load it in bulk. Each file is one transaction: a file that cannot be read leaves the
- * store as it was, and the other files still load. Loading is idempotent (keys and merge rules in
+ * schema, and load it in bulk. Each file is all or nothing: a file that cannot be read leaves the store
+ * as it was, and the other files still load. Loading is idempotent (keys and merge rules in
  * src/store/tables.ts), so ingesting the same file twice changes nothing.
+ *
+ * Large files stream through their own transaction. Small files (CloudTrail delivers thousands of
+ * them) are parsed whole first, then committed together, many to a transaction: a file that fails to
+ * parse never reaches the batch, and if a batch's write fails, its files are retried one by one so that
+ * the fault stays with the file that caused it.
  */
 export async function ingestPaths(db: Db, paths: readonly string[], opts: IngestOptions = {}): Promise<IngestResult> {
   const registry = opts.registry ?? defaultRegistry;
@@ -44,64 +49,155 @@ export async function ingestPaths(db: Db, paths: readonly string[], opts: Ingest
   }
   const files = await expandPaths(paths);
   const results: IngestFileResult[] = [];
-  for (const f of files) {
-    const result = await ingestOne(db, f.path, f.explicit, registry, opts);
+  const batch = new SmallFiles(db, opts);
+  const done = (result: IngestFileResult) => {
     results.push(result);
-    opts.onProgress?.({ path: f.path, records: result.records, done: true, result });
+    opts.onProgress?.({ path: result.path, records: result.records, done: true, result });
+  };
+  for (const f of files) {
+    const opened = await openAndDetect(f.path, f.explicit, registry, opts);
+    if ('result' in opened) {
+      done(opened.result);
+      continue;
+    }
+    const { file, connector } = opened;
+    if (file.size <= SMALL_FILE_BYTES) {
+      const parsed = await parseWhole(file, connector, opts);
+      if (parsed.result.error) done(parsed.result);
+      else for (const r of await batch.add({ ...parsed, file, connector })) done(r);
+    } else {
+      for (const r of await batch.commit()) done(r);
+      done(await ingestFile(db, file, connector, opts));
+    }
   }
+  for (const r of await batch.commit()) done(r);
+  // Keep the order the files were given in.
+  const order = new Map(files.map((f, i) => [f.path, i]));
+  results.sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
   return summarise(results);
 }
 
-/** Ingest one file already in memory or on disk (also used by watch and HTTP ingest). */
+const SMALL_FILE_BYTES = 1 << 20;
+
+interface ParsedFile {
+  result: IngestFileResult;
+  records: ValidRecord[];
+  rejects: RejectedRecord[];
+  counts: Record<RecordKind, number>;
+}
+
+/** Small files waiting to be committed together. */
+class SmallFiles {
+  private files: (ParsedFile & { file: SourceFile; connector: Connector })[] = [];
+  private size = 0;
+
+  constructor(private readonly db: Db, private readonly opts: IngestOptions) {}
+
+  async add(f: ParsedFile & { file: SourceFile; connector: Connector }): Promise<IngestFileResult[]> {
+    this.files.push(f);
+    this.size += f.records.length;
+    return this.size >= (this.opts.batchSize ?? 5000) || this.files.length >= 500 ? this.commit() : [];
+  }
+
+  async commit(): Promise<IngestFileResult[]> {
+    const files = this.files;
+    this.files = [];
+    this.size = 0;
+    if (!files.length) return [];
+    const started = performance.now();
+    try {
+      await this.db.transaction(async (tx) => {
+        const writer = new BulkWriter(tx);
+        for (const f of files) for (const r of f.records) writer.add(r);
+        await writer.flush();
+        await logFiles(tx, files.map((f) => f.result));
+      });
+    } catch {
+      // One of them made the write fail: retry each alone, so the fault lands on that file only.
+      const out: IngestFileResult[] = [];
+      for (const f of files) out.push(await ingestFile(this.db, f.file, f.connector, this.opts));
+      return out;
+    }
+    const share = (performance.now() - started) / files.length;
+    return files.map((f) => {
+      for (const r of f.rejects) this.opts.onReject?.(r);
+      f.result.counts = Object.fromEntries(Object.entries(f.counts).filter(([, n]) => n > 0));
+      f.result.durationMs = Math.round(f.result.durationMs + share);
+      return f.result;
+    });
+  }
+}
+
+async function parseWhole(file: SourceFile, connector: Connector, opts: IngestOptions): Promise<ParsedFile> {
+  const started = performance.now();
+  const parsed: ParsedFile = { result: emptyResult(file.path, connector.name), records: [], rejects: [], counts: emptyCounts() };
+  try {
+    for await (const valid of readValidated(file, connector, opts, parsed)) for (const v of valid) parsed.records.push(v);
+  } catch (err) {
+    parsed.result.error = errorText(err, file.path);
+    parsed.result.loaded = 0;
+    parsed.records = [];
+  }
+  parsed.result.durationMs = performance.now() - started;
+  return parsed;
+}
+
+/** Parse and validate a file, batch by batch; counts, rejects and --strict are handled here. */
+async function* readValidated(file: SourceFile, connector: Connector, opts: IngestOptions, into: Omit<ParsedFile, 'records'>): AsyncGenerator<ValidRecord[]> {
+  const { result, counts, rejects } = into;
+  for await (const items of connector.parse(file, { owner: opts.owner, cluster: opts.cluster, now: opts.now ?? new Date() })) {
+    const valid: ValidRecord[] = [];
+    for (const item of items) {
+      result.records++;
+      let reason = item.reject;
+      let checked: ValidRecord[] = [];
+      if (reason === undefined) {
+        const v = validate(item.records ?? []);
+        if (typeof v === 'string') reason = v;
+        else checked = v;
+      }
+      if (reason !== undefined) {
+        result.rejected++;
+        if (opts.strict) throw new StrictReject(`record ${item.index}${item.line ? ` (line ${item.line})` : ''} rejected under --strict: ${reason}; nothing of this file was loaded`);
+        rejects.push({ path: file.path, index: item.index, line: item.line ?? null, reason });
+        continue;
+      }
+      result.loaded++;
+      for (const v of checked) {
+        counts[v.kind]++;
+        valid.push(v);
+      }
+    }
+    opts.onProgress?.({ path: file.path, records: result.records, done: false });
+    yield valid;
+  }
+}
+
+/** Ingest one file in its own transaction, streamed (large files; also used by watch and HTTP ingest). */
 export async function ingestFile(db: Db, file: SourceFile, connector: Connector, opts: IngestOptions = {}): Promise<IngestFileResult> {
   const started = performance.now();
-  const result: IngestFileResult = { path: file.path, format: connector.name, records: 0, loaded: 0, rejected: 0, counts: {}, error: null, skipped: null, durationMs: 0 };
-  const counts = emptyCounts();
-  const rejects: RejectedRecord[] = [];
+  const into = { result: emptyResult(file.path, connector.name), rejects: [] as RejectedRecord[], counts: emptyCounts() };
+  const { result } = into;
   const batchSize = opts.batchSize ?? 5000;
   try {
     await db.transaction(async (tx) => {
       const writer = new BulkWriter(tx);
       let pendingFlush: Promise<unknown> = Promise.resolve();
-      for await (const items of connector.parse(file, { owner: opts.owner, cluster: opts.cluster, now: opts.now ?? new Date() })) {
-        for (const item of items) {
-          result.records++;
-          let reason = item.reject;
-          let valid: ValidRecord[] = [];
-          if (reason === undefined) {
-            const checked = validate(item.records ?? []);
-            if (typeof checked === 'string') reason = checked;
-            else valid = checked;
-          }
-          if (reason !== undefined) {
-            result.rejected++;
-            const r: RejectedRecord = { path: file.path, index: item.index, line: item.line ?? null, reason };
-            if (opts.strict) throw new StrictReject(`record ${item.index}${item.line ? ` (line ${item.line})` : ''} rejected under --strict: ${reason}; nothing of this file was loaded`);
-            rejects.push(r);
-            continue;
-          }
-          result.loaded++;
-          for (const v of valid) {
-            counts[v.kind]++;
-            writer.add(v);
-          }
-        }
+      for await (const valid of readValidated(file, connector, opts, into)) {
+        for (const v of valid) writer.add(v);
         if (writer.pending >= batchSize) {
           // Write the previous batch while this one is being parsed: the server works while Node parses.
           await pendingFlush;
           pendingFlush = writer.flush();
           pendingFlush.catch(() => {}); // awaited below; this only keeps it from counting as unhandled meanwhile
         }
-        opts.onProgress?.({ path: file.path, records: result.records, done: false });
       }
       await pendingFlush;
       await writer.flush();
-      await tx.query('INSERT INTO ingest_log (path, format, records, loaded, rejected) VALUES ($1, $2, $3, $4, $5)', [
-        file.path, connector.name, result.records, result.loaded, result.rejected,
-      ]);
+      await logFiles(tx, [result]);
     });
-    for (const r of rejects) opts.onReject?.(r);
-    result.counts = Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+    for (const r of into.rejects) opts.onReject?.(r);
+    result.counts = Object.fromEntries(Object.entries(into.counts).filter(([, n]) => n > 0));
   } catch (err) {
     result.error = errorText(err, file.path);
     result.loaded = 0;
@@ -111,23 +207,34 @@ export async function ingestFile(db: Db, file: SourceFile, connector: Connector,
   return result;
 }
 
-async function ingestOne(db: Db, path: string, explicit: boolean, registry: ConnectorRegistry, opts: IngestOptions): Promise<IngestFileResult> {
-  const base: IngestFileResult = { path, format: null, records: 0, loaded: 0, rejected: 0, counts: {}, error: null, skipped: null, durationMs: 0 };
+function emptyResult(path: string, format: string | null): IngestFileResult {
+  return { path, format, records: 0, loaded: 0, rejected: 0, counts: {}, error: null, skipped: null, durationMs: 0 };
+}
+
+async function logFiles(db: Db, results: IngestFileResult[]): Promise<void> {
+  await db.query(
+    `INSERT INTO ingest_log (path, format, records, loaded, rejected)
+     SELECT path, format, records, loaded, rejected FROM json_to_recordset($1::json) AS x(path text, format text, records int, loaded int, rejected int)`,
+    [JSON.stringify(results.map((r) => ({ path: r.path, format: r.format, records: r.records, loaded: r.loaded, rejected: r.rejected })))]);
+}
+
+async function openAndDetect(path: string, explicit: boolean, registry: ConnectorRegistry, opts: IngestOptions): Promise<{ file: SourceFile; connector: Connector } | { result: IngestFileResult }> {
+  const base = emptyResult(path, null);
   let file: SourceFile;
   try {
     file = await openSourceFile(path);
   } catch (err) {
-    return { ...base, error: errorText(err, path) };
+    return { result: { ...base, error: errorText(err, path) } };
   }
   let connector: Connector | undefined;
   if (opts.source && opts.source !== 'auto') connector = registry.byName(opts.source);
   else connector = registry.detect({ path, name: file.name, head: file.head })?.connector;
   if (!connector) {
     const why = file.head.trim() === '' ? 'file is empty' : 'no connector recognises this format';
-    if (!explicit) return { ...base, skipped: `${why}; skipped` };
-    return { ...base, error: `${path}: ${why} (expected one of: ${registry.all.map((c) => c.name).join(', ')}; use --source NAME to force one)` };
+    if (!explicit) return { result: { ...base, skipped: `${why}; skipped` } };
+    return { result: { ...base, error: `${path}: ${why} (expected one of: ${registry.all.map((c) => c.name).join(', ')}; use --source NAME to force one)` } };
   }
-  return ingestFile(db, file, connector, opts);
+  return { file, connector };
 }
 
 /** Validate a source record's canonical records; the first failure rejects the whole source record. */

@@ -29,13 +29,30 @@ export async function openPglite(dataDir: string, command: string): Promise<Db> 
   });
 }
 
+/** IDCOPILOT_SQL_TIMINGS=1 prints time per statement shape at exit (for profiling ingest and engines). */
+const timings = process.env.IDCOPILOT_SQL_TIMINGS === '1' ? new Map<string, { ms: number; n: number }>() : null;
+function record(sql: string, ms: number): void {
+  const key = sql.replace(/\s+/g, ' ').trim().slice(0, 90);
+  const t = timings!.get(key) ?? { ms: 0, n: 0 };
+  t.ms += ms;
+  t.n++;
+  timings!.set(key, t);
+}
+if (timings) {
+  process.once('exit', () => {
+    for (const [k, v] of [...timings].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) process.stderr.write(`${Math.round(v.ms)} ms  ${v.n}x  ${k}\n`);
+  });
+}
+
 function wrap(pg: PGlite, location: string, close: () => Promise<void>): Db {
   const make = (q: PGlite | Transaction, inTx: boolean): Db => ({
     driver: 'pglite',
     capabilities: { vector: true, copy: false },
     location,
     async query<T extends Row>(sql: string, params?: unknown[]) {
+      const started = timings ? performance.now() : 0;
       const r = await q.query<T>(sql, params as any[]);
+      if (timings) record(sql, performance.now() - started);
       return r.rows;
     },
     async exec(sql: string) {
