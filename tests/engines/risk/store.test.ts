@@ -105,6 +105,10 @@ describeStores('risk scoring on a store', (open) => {
     const s = await scoreAll(db, { privesc: null });
     expect(s.asOf).toBe(AS_OF);
     expect(s.privescSource).toBe('entitlements');
+    // Every signal the queries produced has a weight in defaults.yaml (a typo would silently weigh nothing).
+    const weights = riskSettings().weights;
+    expect(Object.keys(s.signals).filter((k) => !(k in weights))).toEqual([]);
+    expect(Object.keys(s.signals).length).toBeGreaterThanOrEqual(20);
     all = RiskResult.parse(await riskOf(db, { top: 100 }));
   });
   afterAll(async () => {
