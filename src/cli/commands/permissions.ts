@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { effectivePermissions, evaluate, type EffectivePermissions, type EvaluationResult } from '../../engines/permissions/index.js';
+import { effectivePermissions, evaluate, type EffectivePermissions, type EvaluationOutput, type EvaluationResult } from '../../engines/permissions/index.js';
 import { CONTRACT_VERSION } from '../../model/index.js';
 import { globals, printJson, table, usage, withGlobals, withStore } from '../context.js';
 
@@ -17,7 +17,7 @@ export function permissionsCommand(): Command {
       const json = Boolean(globals(cmd).json);
       if (opts.action) {
         const r = await withStore(cmd, (db) => evaluate(db, id, opts.action, opts.resource ?? '*', context));
-        if (json) return printJson({ contractVersion: CONTRACT_VERSION, ...r });
+        if (json) return printJson({ contractVersion: CONTRACT_VERSION, ...r } satisfies EvaluationOutput);
         process.stdout.write(renderDecision(r));
         process.exitCode = r.decision === 'allow' ? 0 : 1;
         return;

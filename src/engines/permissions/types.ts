@@ -45,6 +45,10 @@ export const EvaluationResult = Decision.extend({
 });
 export type EvaluationResult = z.infer<typeof EvaluationResult>;
 
+/** `idcopilot permissions ID --action A --json`. */
+export const EvaluationOutput = EvaluationResult.extend({ contractVersion: z.literal(CONTRACT_VERSION) });
+export type EvaluationOutput = z.infer<typeof EvaluationOutput>;
+
 /** IAM access levels as the AWS service reference states them. */
 export const AccessLevel = z.enum(['List', 'Read', 'Write', 'Tagging', 'Permissions management']);
 export type AccessLevel = z.infer<typeof AccessLevel>;
