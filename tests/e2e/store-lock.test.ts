@@ -15,7 +15,7 @@ console.log('holding');
 setInterval(() => {}, 1000);
 `);
 
-describe('the embedded store admits one process at a time', () => {
+describe('the embedded store admits one process at a time', { timeout: 180_000 }, () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a second command says the store is in use, names the holder, and exits at once with status 3', async () => {
