@@ -21,8 +21,10 @@ export async function evaluate(
 ): Promise<EvaluationResult> {
   if (!/^[\w-]+:[\w*?-]+$/.test(action) && action !== '*') throw new CopilotError('E_USAGE', `action "${action}" is not service:Action`);
   const cache = opts.cache ?? sharedPolicyCache;
-  const set = await loadPolicySet(db, principalId, cache);
-  if (!set) throw new CopilotError('E_NOT_FOUND', `no identity ${principalId} in the store`);
+  const [who] = await db.query('SELECT provider FROM identities WHERE id = $1', [principalId]);
+  if (!who) throw new CopilotError('E_NOT_FOUND', `no identity ${principalId} in the store`);
+  if (who.provider !== 'aws') throw new CopilotError('E_USAGE', `request evaluation covers AWS principals; ${principalId} is ${who.provider} (without --action, permissions summarises it)`);
+  const set = (await loadPolicySet(db, principalId, cache))!;
   const side = await loadResourceSide(db, resource, cache);
   const ctx = set.context.with({ ...context, 'aws:ResourceAccount': context['aws:ResourceAccount'] ?? side.account ?? undefined });
   const d = decide(set, action, resource, ctx, side);

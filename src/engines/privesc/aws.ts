@@ -1,6 +1,5 @@
 import type { Db } from '../../store/index.js';
 import { adminStatus } from '../permissions/admin.js';
-import { compilePolicy } from '../permissions/compile.js';
 import { actionReach, decide, type PolicySet, type ResourceSide } from '../permissions/decide.js';
 import { assemblePolicySet, loadScps, PolicyCache, principalType } from '../permissions/store.js';
 import { NO, YES, type Tri } from '../permissions/tri.js';
@@ -321,10 +320,4 @@ function add(map: Map<string, string[]>, k: string, v: string): void {
 
 function union(a: string[], b: string[]): string[] {
   return [...new Set([...a, ...b])];
-}
-
-/** A trust or resource document compiled for tests and tools that hold one in memory. */
-export function compileTrust(role: string, document: unknown): ResourceSide {
-  const id = `trust:${role}`;
-  return { policies: [{ policy: compilePolicy(id, document), via: 'resource', viaId: id }], account: role.split(':')[4] ?? null, known: true, trust: true };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { effectivePermissions, evaluate } from '../../../src/engines/permissions/index.js';
 import { parseCatalog, privesc, PrivescResult, type PrincipalEscalation } from '../../../src/engines/privesc/index.js';
 import type { Db } from '../../../src/store/index.js';
 import { describeStores } from '../../helpers/stores.js';
@@ -140,6 +141,16 @@ describeStores('privilege escalation', (open) => {
     const capped = await privesc(db, { id: K8S('serviceaccount', 'apps/ci-bot'), maxPaths: 1 });
     expect(capped.principals[0]).toMatchObject({ pathsFound: 2, truncated: true });
     expect(capped.principals[0].paths).toHaveLength(1);
+  });
+
+  it('evaluates requests for AWS principals only, and summarises the others from their entitlements', async () => {
+    await expect(evaluate(db, K8S('serviceaccount', 'apps/ci-bot'), 's3:GetObject', '*')).rejects.toMatchObject({ code: 'E_USAGE' });
+    const bot = await effectivePermissions(db, K8S('serviceaccount', 'apps/ci-bot'));
+    expect(bot).toMatchObject({ provider: 'k8s', admin: false, privilege: 'privesc' });
+    expect(bot.services.find((s) => s.service === 'pods')).toMatchObject({ privilege: 'privesc', sample: ['pods:create', 'pods:get', 'pods:list'] });
+    const bob = await effectivePermissions(db, GCP_USER('bob'));
+    expect(bob.services.map((s) => [s.service, s.privilege])).toEqual([['resourcemanager', 'privesc']]);
+    expect((await effectivePermissions(db, GCP_SA('owner-sa'))).admin).toBe(true);
   });
 
   it('uses only the methods of the catalogue it is given', async () => {
