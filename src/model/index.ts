@@ -14,3 +14,4 @@ export * from './records.js';
 export * from './contracts.js';
 export * from './config.js';
 export * from './triage.js';
+export * from './briefing.js';
