@@ -3,15 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { posture, type Posture } from '../../engines/inventory.js';
+import { runTriage } from '../../agent/triage.js';
+import type { TriageResult } from '../../model/index.js';
 import { deriveAfterIngest } from '../../engines/derive.js';
 import { ingestPaths } from '../../ingest/pipeline.js';
-import { globals, printJson, table, withGlobals, withStore } from '../context.js';
+import { config, globals, printJson, table, withGlobals, withStore } from '../context.js';
+import { renderTriage } from './triage.js';
 
 export function demoCommand(): Command {
   return withGlobals(new Command('demo'))
     .description('generate the demo company (about 200 employees and their machine identities), load it into an in-memory store, and show what it holds')
     .option('--keep <dir>', 'keep the generated source files in this folder (default: a temporary folder, removed)')
-    .option('--json', 'print the figures as JSON')
+    .option('--top <n>', 'incidents shown at the end (1-20)', (v) => Number(v), 5)
+    .option('--json', 'print the figures and the ranked incidents as JSON')
     .action(async (opts, cmd: Command) => {
       const json = Boolean(globals(cmd).json);
       const say = (s: string) => !json && process.stdout.write(s);
@@ -23,25 +27,37 @@ export function demoCommand(): Command {
         await generateEstate({ ...DEMO, out: dir });
         const t1 = performance.now();
         say(`Loading it into an in-memory store ...\n`);
+        const cfg = config(cmd);
+        const top = Math.max(1, Math.min(20, Number.isInteger(opts.top) ? opts.top : 5));
+        let t2 = 0;
         const report = await withStore(cmd, async (db) => {
           const ingest = await ingestPaths(db, [dir]);
           await deriveAfterIngest(db);
           const p = await posture(db, { orphanLimit: 15 });
-          return { ingest: ingest.totals, posture: p };
+          t2 = performance.now();
+          // The demo company's planted incidents among its everyday noise: what triage makes of them.
+          const triage: TriageResult = await runTriage(db, { config: { ...cfg, crownJewels: cfg.crownJewels.length ? cfg.crownJewels : DEMO_CROWN_JEWELS }, top });
+          return { ingest: ingest.totals, posture: p, triage };
         }, { data: ':memory:' });
-        const t2 = performance.now();
+        const t3 = performance.now();
         if (json) {
-          printJson({ ...report, timings: { generateMs: Math.round(t1 - t0), loadMs: Math.round(t2 - t1) } });
+          printJson({ ...report, timings: { generateMs: Math.round(t1 - t0), loadMs: Math.round(t2 - t1), triageMs: Math.round(t3 - t2) } });
           return;
         }
         const t = report.ingest;
         say(`Loaded ${t.loaded} records from ${t.files} files (${t.rejected} rejected) in ${((t2 - t1) / 1000).toFixed(1)} s.\n\n`);
         say(renderPosture(report.posture));
+        say(`\nTriage (${((t3 - t2) / 1000).toFixed(1)} s): what is happening, and what needs action now\n\n`);
+        say(renderTriage(report.triage));
+        say(`\nNext: idcopilot explain <incident id> for the commands, dependents and evidence of one incident.\n`);
       } finally {
         if (!opts.keep) rmSync(dir, { recursive: true, force: true });
       }
     });
 }
+
+/** The demo company's customer data, for when no idcopilot.yaml names crown jewels. */
+const DEMO_CROWN_JEWELS = [{ resource: 'arn:aws:s3:::*customer-data-prod*', name: 'customer personal data', why: 'customer personal data (GDPR)', classification: 'restricted' as const }];
 
 export function renderPosture(p: Posture): string {
   const lines: string[] = [];

@@ -167,6 +167,12 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
     const f = facts.get(id);
     if (!f || f.external || f.accountRoot || providerManaged(f, id) || isLongLivedCredential(id, f)) continue;
     const o = facts.owner(id);
+    // A person's own account: ask the person first (was it them?), then whoever answers for the account.
+    if (f.kind === 'human' && person && !GONE.has(person.status)) {
+      add({ action: 'contact_owner', target: id, urgency: strong ? 'now' : 'today', reason: `ask ${person.name}${person.email ?? f.email ? ` <${person.email ?? f.email}>` : ''} whether this was them${o && o.ownerId !== person.id ? `; the account answers to ${o.ownerName}${o.team ? ` (${o.team})` : ''}` : ''}` });
+      contacted = true;
+      break;
+    }
     if (!o && f.kind === 'human' && !GONE.has(f.status)) {
       add({ action: 'contact_owner', target: id, urgency: strong ? 'now' : 'today', reason: `ask ${f.name}${f.email ? ` <${f.email}>` : ''} whether this was them` });
       contacted = true;
@@ -192,7 +198,7 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
     add({ action: 'contact_owner', target: deepest, urgency: 'today', reason: `${name(deepest)} is reached from ${name(story.root)}, outside the organisation: its owner decides what the third party may keep` });
   }
   // 10. What to look at: the identities that acted, and the sensitive data they touched.
-  for (const a of actors.slice(0, 2)) add({ action: 'investigate', target: a, urgency: strong ? 'now' : 'today', reason: `review everything ${name(a)} did from ${new Date(activity.firstMs).toISOString().slice(0, 16)}Z on: ${summaryOfActions(activity, a)}` });
+  for (const a of actors.filter((x) => !facts.get(x)?.external && !facts.get(x)?.accountRoot).slice(0, 2)) add({ action: 'investigate', target: a, urgency: strong ? 'now' : 'today', reason: `review everything ${name(a)} did from ${new Date(activity.firstMs).toISOString().slice(0, 16)}Z on: ${summaryOfActions(activity, a)}` });
   for (const [res, t] of [...activity.touched].sort((x, y) => y[1].count - x[1].count)) {
     if (!ctx.sensitive.has(res)) continue;
     add({ action: 'investigate', target: res, urgency: strong ? 'now' : 'today', reason: `${t.count} call(s) on ${shortId(res)} (${[...t.actions].slice(0, 3).join(', ')}): establish what was read or changed` });

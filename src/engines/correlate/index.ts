@@ -7,7 +7,7 @@ import {
 import type { Db } from '../../store/index.js';
 import { planActions } from './actions.js';
 import { behaviourOf, storyActivity, type StoryActivity } from './activity.js';
-import { loadAlerts, type AlertLite } from './alerts.js';
+import { alertsById, loadAlerts, type AlertLite } from './alerts.js';
 import { ChainResolver } from './chains.js';
 import { FactBook } from './facts.js';
 import { anchorAlerts, groupStories, type Story } from './grouping.js';
@@ -56,6 +56,8 @@ export interface TriageOptions {
   gapMs?: number;
   /** Stories enriched before the final ranking (default max(3 x top, top + 10)). */
   enrich?: number;
+  /** Correlate these alerts only (re-assessing one stored incident), instead of the window's. */
+  alertIds?: string[];
 }
 
 export interface TriageRun {
@@ -86,7 +88,7 @@ export async function correlate(db: Db, opts: TriageOptions = {}): Promise<Triag
   lap('detect');
   const asOf = await resolveAsOf(db, opts.asOf, notices);
   const since = opts.since ? toDate(opts.since, 'since') : null;
-  const alerts = await loadAlerts(db, { since, asOf });
+  const alerts = opts.alertIds ? await alertsById(db, opts.alertIds) : await loadAlerts(db, { since, asOf });
   lap('alerts');
 
   // Rules that need no chain apply before anchoring: a suppressed alert costs nothing further.
@@ -354,4 +356,19 @@ async function postureFindings(db: Db, notices: string[]): Promise<TriageResult[
     notices.push('no posture findings in the store (run risk scoring)');
     return [];
   }
+}
+
+/**
+ * The full assessment of one stored incident (actions, dependents, impact), for explain and the tools
+ * when a triage run did not show it: its alerts correlated again, as of the store's time, its id kept.
+ */
+export async function assessIncident(db: Db, id: string, opts: { config?: Config; asOf?: Date | string | null } = {}): Promise<TriageIncident | null> {
+  const [row] = await db.query('SELECT id, status, alerts::text AS alerts FROM incidents WHERE id = $1', [id]);
+  if (!row) return null;
+  const alertIds = JSON.parse(row.alerts) as string[];
+  if (!alertIds.length) return null;
+  const run = await correlate(db, { alertIds, config: opts.config, asOf: opts.asOf, top: 5, detect: false, persist: false, enrich: 5 });
+  const wanted = new Set(alertIds);
+  const best = [...run.result.incidents].sort((a, b) => b.alerts.filter((x) => wanted.has(x)).length - a.alerts.filter((x) => wanted.has(x)).length)[0];
+  return best ? { ...best, id, rank: 1, status: row.status } : null;
 }
