@@ -29,12 +29,13 @@ CREATE TABLE slack_outbox (
 CREATE INDEX slack_outbox_pending ON slack_outbox (id) WHERE status = 'pending';
 
 -- The state each incident was last queued for: a later run posts again only when it escalates (a
--- higher severity) or reopens.
+-- higher severity) or reopens (generation: how many times its history says it was reopened).
 CREATE TABLE slack_notified (
   incident_id  text PRIMARY KEY,
   severity     text NOT NULL,
   status       text NOT NULL,
   score        real NOT NULL,
+  generation   integer NOT NULL DEFAULT 0,
   outbox_id    bigint,
   notified_at  timestamptz NOT NULL DEFAULT now()
 );
