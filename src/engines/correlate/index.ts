@@ -215,7 +215,7 @@ async function catchUpDetections(db: Db, cfg: Config, notices: string[]): Promis
 /** The data's own time: the latest event, else the latest alert; --as-of overrides. */
 export async function resolveAsOf(db: Db, asOf: Date | string | null | undefined, notices: string[] = []): Promise<Date> {
   if (asOf) return toDate(asOf, 'as-of');
-  const [r] = await db.query<{ e: Date | null; a: Date | null }>('SELECT (SELECT max(time) FROM events) AS e, (SELECT max(time) FROM alerts) AS a');
+  const [r] = await db.query<{ e: Date | null; a: Date | null }>(`SELECT (SELECT max(time) FROM events WHERE provider <> 'copilot') AS e, (SELECT max(time) FROM alerts) AS a`);
   const t = r?.e ?? r?.a;
   if (t) return new Date(t);
   notices.push('the store holds no events or alerts: asOf is the clock');

@@ -155,7 +155,7 @@ export async function setIncidentStatus(db: Db, id: string, verb: StatusVerb, op
   return db.transaction(async (tx) => {
     const [row] = await tx.query('SELECT status FROM incidents WHERE id = $1 FOR UPDATE', [id]);
     if (!row) throw new CopilotError('E_NOT_FOUND', `no incident ${id} in the store (run idcopilot triage first; ids look like inc-0123456789)`);
-    const [t] = await tx.query('SELECT max(time) AS t FROM events');
+    const [t] = await tx.query(`SELECT max(time) AS t FROM events WHERE provider <> 'copilot'`);
     const dataTime = t?.t ? new Date(t.t) : new Date();
     await tx.query('UPDATE incidents SET status = $2, status_at = $3, updated_at = now() WHERE id = $1', [id, to, dataTime]);
     await tx.query(`INSERT INTO incident_history (incident_id, action, actor, reason, detail) VALUES ($1, $2, $3, $4, $5)`,

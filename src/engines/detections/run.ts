@@ -57,7 +57,7 @@ export async function runDetections(db: Db, opts: DetectOptions = {}): Promise<D
   const settings = opts.settings ?? riskSettings(opts.config?.risk);
   const t = settings.thresholds;
   const rules = opts.rules ?? loadRules();
-  const [range] = await db.query<{ min: Date | null; max: Date | null }>('SELECT min(time) AS min, max(time) AS max FROM events');
+  const [range] = await db.query<{ min: Date | null; max: Date | null }>(`SELECT min(time) AS min, max(time) AS max FROM events WHERE provider <> 'copilot'`);
   const timings = { read: 0, judge: 0, write: 0 };
   const empty: DetectResult = { mode: 'none', from: null, cutoff: null, watermark: null, events: 0, alerts: { rules: 0, baseline: 0, byRule: {}, byKind: {} }, durationMs: 0, timings };
   if (!range?.min || !range.max) return { ...empty, durationMs: Math.round(performance.now() - started) };

@@ -48,6 +48,6 @@ export async function riskOf(db: Db, q: RiskQuery = {}): Promise<RiskResult> {
 /** The data time of the last scoring, and of the latest event: scores are stale when events are newer. */
 export async function riskFreshness(db: Db): Promise<{ scoredAt: Date | null; latestEvent: Date | null }> {
   const [r] = await db.query<{ scored: Date | null; latest: Date | null }>(`
-    SELECT (SELECT watermark FROM engine_state WHERE engine = $1) AS scored, (SELECT max(time) FROM events) AS latest`, [RISK_ENGINE]);
+    SELECT (SELECT watermark FROM engine_state WHERE engine = $1) AS scored, (SELECT max(time) FROM events WHERE provider <> 'copilot') AS latest`, [RISK_ENGINE]);
   return { scoredAt: r?.scored ? new Date(r.scored) : null, latestEvent: r?.latest ? new Date(r.latest) : null };
 }

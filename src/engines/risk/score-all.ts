@@ -160,7 +160,7 @@ export async function refreshStatistics(db: Db, tables: string[]): Promise<strin
 /** The data's time: the latest event, else the latest identity fact, else now (an empty store). */
 export async function dataTime(db: Db): Promise<Date> {
   const [r] = await db.query<{ t: Date | null }>(`
-    SELECT coalesce((SELECT max(time) FROM events), (SELECT max(greatest(last_seen_at, created_at)) FROM identities)) AS t`);
+    SELECT coalesce((SELECT max(time) FROM events WHERE provider <> 'copilot'), (SELECT max(greatest(last_seen_at, created_at)) FROM identities)) AS t`);
   return r?.t ? new Date(r.t) : new Date();
 }
 
