@@ -64,7 +64,8 @@ export async function traceEvent(db: Db, eventId: string): Promise<TraceResult &
   }
 
   // The people behind the chain: an agent's principal, a session's source identity, on-behalf-of.
-  const agentFor = await db.query(`SELECT to_id FROM edges WHERE kind = 'acts_for' AND from_id = $1 ORDER BY observed DESC, to_id LIMIT 1`, [root]);
+  // An agent that acts for several people (the copilot itself, a shared assistant): the one the event names first.
+  const agentFor = await db.query(`SELECT to_id FROM edges WHERE kind = 'acts_for' AND from_id = $1 ORDER BY (to_id = $2) DESC, observed DESC, to_id LIMIT 1`, [root, event.chain.onBehalfOf ?? '']);
   if (agentFor.length && !inChain.has(agentFor[0].to_id)) {
     const h = await hopFor(db, root, agentFor[0].to_id, 'acts_for', []);
     hops.push({ ...h, from: agentFor[0].to_id, to: root, reversed: true });
