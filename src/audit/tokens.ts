@@ -92,7 +92,7 @@ export async function createToken(db: Db, input: CreateTokenInput, now = new Dat
     await recordCredential(tx, { id, principal: p.principal, kind: p.kind, scopes: p.scopes, roles: p.roles, token, createdAt: now.toISOString(), expiresAt: expires.toISOString() });
     return r;
   });
-  return { token, info: toInfo(row, now.getTime()) };
+  return { token, info: toInfo(row) };
 }
 
 async function recordCredential(db: Db, t: { id: string; principal: string; kind: PrincipalKind; scopes: string[]; roles: string[]; token: string; createdAt: string; expiresAt: string }): Promise<void> {

@@ -31,6 +31,7 @@ const SECRET_VALUE = [
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
   /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b/g, // JWTs
   /\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/g,
+  /\bidc_[0-9a-f]{16}_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g, // identity-copilot's own bearer tokens
 ];
 
 export function isSecretKey(key: string): boolean {
@@ -68,7 +69,7 @@ export function redact<T>(value: T, depth = 0): T {
  * Anything redact() could change shows in the JSON text as one of these: a secret-named key or a
  * secret-shaped value. Deliberately broad: a false hit only costs the full redact().
  */
-const MAYBE_SECRET = /token|secret|passw|api.?key|private.?key|authori[sz]ation|cookie|saml|"pat"|github|bearer|basic|xox|sk-|aiza|eyj|-----begin|gh[pousr]_/i;
+const MAYBE_SECRET = /token|secret|passw|api.?key|private.?key|authori[sz]ation|cookie|saml|"pat"|github|bearer|basic|xox|sk-|aiza|eyj|-----begin|gh[pousr]_|idc_/i;
 
 /**
  * redact() for the hot path of log connectors: most records hold nothing secret, and for those the
