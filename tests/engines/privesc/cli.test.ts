@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EffectivePermissions, EvaluationOutput } from '../../../src/engines/permissions/index.js';
 import { PrivescResult } from '../../../src/engines/privesc/index.js';
 import { openStore } from '../../../src/store/index.js';
@@ -18,6 +18,7 @@ describe('idcopilot permissions and privesc', () => {
     await ingest(db, [fixture('k8s-rbac.yaml')], { cluster: 'prod' });
     await db.close();
   });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('evaluates one request as JSON, with the statements that decided it', () => {
     const r = idcopilot(['permissions', user('dave'), '--action', 'iam:AttachUserPolicy', '--resource', user('dave'), '--json', '--data', data]);

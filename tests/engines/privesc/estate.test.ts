@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,8 +20,9 @@ describe('privilege escalation on a generated estate', () => {
   let truth: GroundTruth;
   let r: PrivescResult;
   let principals: number;
+  let out: string;
   beforeAll(async () => {
-    const out = mkdtempSync(join(tmpdir(), 'idc-estate-privesc-'));
+    out = mkdtempSync(join(tmpdir(), 'idc-estate-privesc-'));
     await generateEstate({ employees: 100, seed: 7, out, days: 1, eventsPerDay: 100 });
     truth = GroundTruth.parse(JSON.parse(readFileSync(join(out, 'ground-truth.json'), 'utf8')));
     db = await openStore({ data: ':memory:' });
@@ -29,7 +30,10 @@ describe('privilege escalation on a generated estate', () => {
     r = await privesc(db, { all: true });
     principals = r.principals.filter((p) => IAM.test(p.id)).length;
   });
-  afterAll(async () => db?.close());
+  afterAll(async () => {
+    await db?.close();
+    rmSync(out, { recursive: true, force: true });
+  });
 
   it('finds the planted escalations with full precision and recall', () => {
     const planted = new Set(truth.privesc);

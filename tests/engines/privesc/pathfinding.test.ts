@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -81,17 +81,21 @@ describe.skipIf(!hasDatasets)(`pathfinding.cloud catalogue ${hasDatasets ? '' : 
   let db: Db;
   let paths: Path[];
   let subjects: Map<string, { positive: string; control: string | null }>;
+  let dir: string;
   beforeAll(async () => {
     paths = (parseYaml(readFileSync(CATALOG, 'utf8')) as { paths: Path[] }).paths;
     const built = estate(paths);
     subjects = built.subjects;
-    const dir = mkdtempSync(join(tmpdir(), 'idc-pathfinding-'));
+    dir = mkdtempSync(join(tmpdir(), 'idc-pathfinding-'));
     const file = join(dir, 'authorization-details.json');
     writeFileSync(file, JSON.stringify(built.file));
     db = await openStore({ data: ':memory:' });
     await ingest(db, [file]);
   });
-  afterAll(async () => db?.close());
+  afterAll(async () => {
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   function agreement(r: PrivescResult): { agree: string[]; disagree: string[]; controlsReaching: string[] } {
     const byId = new Map(r.principals.map((p) => [p.id, p]));
