@@ -65,7 +65,7 @@ async function runOnce(open: () => Promise<Db>, dir: string) {
 }
 
 async function measure(label: string, open: () => Promise<Db>, dir: string) {
-  const runs = [];
+  const runs: (Awaited<ReturnType<typeof runOnce>> & { peakRssMb: number })[] = [];
   for (let i = 0; i < Number(args.runs); i++) {
     const { value, peakRssMb } = await withPeakRss(() => runOnce(open, dir));
     runs.push({ ...value, peakRssMb });
