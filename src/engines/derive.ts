@@ -11,6 +11,13 @@ import { detectAndScore } from './risk/derive.js';
  * Further derivations (identity resolution across providers) register here.
  */
 export async function deriveAfterIngest(db: Db): Promise<{ ownership: { edges: number; unresolved: number }; credentialEdges: number }> {
+  const derived = await deriveGraph(db);
+  await detectAndScore(db);
+  return derived;
+}
+
+/** The graph facts alone (no detections, no scoring): real time (src/realtime) runs those on their own cadence. */
+export async function deriveGraph(db: Db): Promise<{ ownership: { edges: number; unresolved: number }; credentialEdges: number }> {
   const [cred] = await db.query<{ n: number }>(`
     WITH ins AS (
       INSERT INTO edges (from_id, kind, to_id, potential, observed, count, evidence, attributes)
@@ -22,6 +29,5 @@ export async function deriveAfterIngest(db: Db): Promise<{ ownership: { edges: n
     SELECT count(*)::int AS n FROM ins`);
   await resolveIdentities(db);
   const ownership = await resolveOwnership(db);
-  await detectAndScore(db);
   return { ownership, credentialEdges: cred.n };
 }

@@ -79,7 +79,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], opts: Ingest
 
 const SMALL_FILE_BYTES = 1 << 20;
 
-interface ParsedFile {
+export interface ParsedFile {
   result: IngestFileResult;
   records: ValidRecord[];
   rejects: RejectedRecord[];
@@ -143,7 +143,7 @@ async function parseWhole(file: SourceFile, connector: Connector, opts: IngestOp
 }
 
 /** Parse and validate a file, batch by batch; counts, rejects and --strict are handled here. */
-async function* readValidated(file: SourceFile, connector: Connector, opts: IngestOptions, into: Omit<ParsedFile, 'records'>): AsyncGenerator<ValidRecord[]> {
+export async function* readValidated(file: SourceFile, connector: Connector, opts: IngestOptions, into: Omit<ParsedFile, 'records'>): AsyncGenerator<ValidRecord[]> {
   const { result, counts, rejects } = into;
   for await (const items of connector.parse(file, { owner: opts.owner, cluster: opts.cluster, now: opts.now ?? new Date() })) {
     const valid: ValidRecord[] = [];
@@ -207,7 +207,7 @@ export async function ingestFile(db: Db, file: SourceFile, connector: Connector,
   return result;
 }
 
-function emptyResult(path: string, format: string | null): IngestFileResult {
+export function emptyResult(path: string, format: string | null): IngestFileResult {
   return { path, format, records: 0, loaded: 0, rejected: 0, counts: {}, error: null, skipped: null, durationMs: 0 };
 }
 
