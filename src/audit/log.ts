@@ -13,6 +13,8 @@ const MAX_ARGS_CHARS = 8192;
 const MAX_ERROR_CHARS = 500;
 /** Observed `acts_for` counts are summed in memory and written at most this often. */
 const EDGE_FLUSH_MS = 5000;
+/** Records written by one INSERT at most, when calls arrive faster than the store takes them one by one. */
+const MAX_BATCH = 256;
 
 export interface AuditLogOptions {
   /** The copilot's name (config copilot.name): audit events are the agent's actions. */
@@ -33,16 +35,38 @@ interface PendingEdge {
   evidence: string[];
 }
 
+interface Pending {
+  record: AuditRecord;
+  event: Record<string, unknown> | null;
+  resolve(r: AuditRecord): void;
+  reject(err: Error): void;
+}
+
+const AUDIT_COLUMNS = 'writer, n, prev_hash, hash, key_id, time, principal, transport, kind, name, args, client, result_digest, duration_ms, outcome, error';
+const AUDIT_TYPES = `writer text, n integer, prev_hash text, hash text, key_id text, time timestamptz, principal text, transport text, kind text,
+  name text, args text, client text, result_digest text, duration_ms double precision, outcome text, error text`;
+const EVENT_COLUMNS = 'id, time, provider, service, action, outcome, error_code, actor_id, chain, target, resources, source_ip, source_kind, user_agent, detail';
+const EVENT_TYPES = `id text, time timestamptz, provider text, service text, action text, outcome text, error_code text, actor_id text, chain jsonb,
+  target text, resources jsonb, source_ip text, source_kind text, user_agent text, detail jsonb`;
+
+/** PostgreSQL text cannot hold NUL; an exception message or a client's user agent might. */
+const clean = (s: string | null): string | null => (s !== null && s.includes('\u0000') ? s.replaceAll('\u0000', '') : s);
+
 /**
  * The append-only, hash-chained audit log as one process writes it. Each process is a writer with its
- * own sequence (n = 1, 2, ...) and the previous hash held in memory, so that an append is one INSERT
- * (the audit row and its canonical event in one statement) without reading the table. Appends are
- * serialised: n and the chain advance only when the row is stored, so a failed write leaves no gap.
+ * own sequence (n = 1, 2, ...) and the previous hash held in memory: an append hashes in call order
+ * without reading the table, and is written by one INSERT (the audit row and its canonical event in
+ * one statement). Calls that arrive while a write is under way go together in the next INSERT, so the
+ * log never serialises the server. An append resolves only once its row is stored; if a write fails,
+ * every record not yet stored fails with it and the writer starts a new chain from the last stored
+ * record, so that the log never shows a gap that is not a deletion.
  */
 export class AuditLog {
   private n = 0;
   private prev: string;
-  private queue: Promise<unknown> = Promise.resolve();
+  private writerId: string;
+  private pending: Pending[] = [];
+  private flushing: Promise<void> | null = null;
   private edges = new Map<string, PendingEdge>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -50,10 +74,10 @@ export class AuditLog {
 
   private constructor(
     private readonly db: Db,
-    readonly writer: string,
     anchor: string,
     private readonly opts: AuditLogOptions,
   ) {
+    this.writerId = newWriterId();
     this.prev = anchor;
     this.agent = agentId(opts.agentName);
   }
@@ -63,10 +87,8 @@ export class AuditLog {
    * first: a mismatch is reported (onTailMismatch) and recorded in the chain, never silently adopted.
    */
   static async open(db: Db, opts: AuditLogOptions): Promise<AuditLog> {
-    const writer = newWriterId();
-    const [tail] = await db.query(
-      `SELECT * FROM audit_log ORDER BY time DESC, writer DESC, n DESC LIMIT 1`);
-    const log = new AuditLog(db, writer, tail ? tail.hash : GENESIS, opts);
+    const [tail] = await db.query(`SELECT * FROM audit_log ORDER BY time DESC, writer DESC, n DESC LIMIT 1`);
+    const log = new AuditLog(db, tail ? tail.hash : GENESIS, opts);
     if (tail) {
       const rec = rowToRecord(tail);
       const key = rec.keyId ? (opts.key?.id === rec.keyId ? opts.key : null) : null;
@@ -83,6 +105,11 @@ export class AuditLog {
     return log;
   }
 
+  /** This process's chain (it changes only after a failed write). */
+  get writer(): string {
+    return this.writerId;
+  }
+
   get sequence(): number {
     return this.n;
   }
@@ -95,77 +122,114 @@ export class AuditLog {
     if (this.closed) return Promise.reject(new Error('the audit log is closed'));
     const entry = AuditEntry.parse(input);
     const time = (entry.time ?? this.opts.clock?.() ?? new Date()).toISOString();
-    const run = () => this.write(entry, time);
-    const next = this.queue.then(run, run);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  private async write(entry: AuditEntry, time: string): Promise<AuditRecord> {
     const key = this.opts.key ?? null;
     const base = {
-      writer: this.writer,
+      writer: this.writerId,
       n: this.n + 1,
       prevHash: this.prev,
       keyId: key?.id ?? null,
       time,
-      principal: entry.principal,
+      principal: clean(entry.principal)!,
       transport: entry.transport,
       kind: entry.kind,
-      name: entry.name,
+      name: clean(entry.name)!,
       args: boundedArgs(entry.args),
-      client: canonicalJson(entry.client),
+      client: canonicalJson(redact(entry.client)),
       resultDigest: entry.resultDigest,
       durationMs: Math.round(entry.durationMs * 1000) / 1000,
       outcome: entry.outcome,
-      error: entry.error === null ? null : redactText(entry.error).slice(0, MAX_ERROR_CHARS),
+      error: entry.error === null ? null : clean(redactText(entry.error).slice(0, MAX_ERROR_CHARS)),
     };
     const record: AuditRecord = { ...base, hash: hashRecord(base, key) };
-    const mirror = this.opts.mirrorEvents !== false && entry.principal !== 'anonymous' && entry.principal !== 'copilot';
-    const row = [
-      record.writer, record.n, record.prevHash, record.hash, record.keyId, record.time, record.principal, record.transport,
-      record.kind, record.name, record.args, record.client, record.resultDigest, record.durationMs, record.outcome, record.error,
-    ];
-    if (mirror) {
-      const chain = EventChain.parse({ onBehalfOf: principalId(entry.principal) });
-      const detail = { audit: recordRef(record), transport: entry.transport, kind: entry.kind, args: JSON.parse(record.args), resultDigest: record.resultDigest, durationMs: record.durationMs };
-      await this.db.query(
-        `WITH a AS (
-           INSERT INTO audit_log (writer, n, prev_hash, hash, key_id, time, principal, transport, kind, name, args, client, result_digest, duration_ms, outcome, error)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING time)
-         INSERT INTO events (id, time, provider, service, action, outcome, error_code, actor_id, chain, target, resources, source_ip, source_kind, user_agent, detail)
-         SELECT $17, a.time, 'copilot', 'identity-copilot', $18, $19, $20, $21, $22::jsonb, $23, $24::jsonb, $25, $26, $27, $28::jsonb FROM a
-         ON CONFLICT (id) DO NOTHING`,
-        [
-          ...row,
-          auditEventId(record.writer, record.n), `${entry.kind}:${entry.name}`, entry.outcome === 'ok' ? 'success' : 'failure',
-          entry.outcome === 'ok' ? null : entry.outcome, this.agent, JSON.stringify(chain), entry.target,
-          JSON.stringify(entry.target ? [entry.target] : []), entry.client.ip ?? null, classifySource(entry.client.ip),
-          entry.client.userAgent ? redactText(entry.client.userAgent).slice(0, 512) : null, JSON.stringify(detail),
-        ],
-      );
-      this.observe(entry.principal, record);
-    } else {
-      await this.db.query(
-        `INSERT INTO audit_log (writer, n, prev_hash, hash, key_id, time, principal, transport, kind, name, args, client, result_digest, duration_ms, outcome, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, row);
-    }
     this.n = record.n;
     this.prev = record.hash;
-    return record;
+    const mirror = this.opts.mirrorEvents !== false && entry.principal !== 'anonymous' && entry.principal !== 'copilot';
+    const event = mirror ? this.eventOf(entry, record) : null;
+    return new Promise<AuditRecord>((resolve, reject) => {
+      this.pending.push({ record, event, resolve, reject });
+      if (!this.flushing) this.flushing = this.flush();
+    });
+  }
+
+  private eventOf(entry: AuditEntry, record: AuditRecord): Record<string, unknown> {
+    const ua = entry.client.userAgent ? clean(redactText(entry.client.userAgent).slice(0, 512)) : null;
+    return {
+      id: auditEventId(record.writer, record.n),
+      time: record.time,
+      provider: 'copilot',
+      service: 'identity-copilot',
+      action: `${entry.kind}:${record.name}`,
+      outcome: entry.outcome === 'ok' ? 'success' : 'failure',
+      error_code: entry.outcome === 'ok' ? null : entry.outcome,
+      actor_id: this.agent,
+      chain: EventChain.parse({ onBehalfOf: principalId(record.principal) }),
+      target: entry.target ? clean(entry.target) : null,
+      resources: entry.target ? [clean(entry.target)] : [],
+      source_ip: entry.client.ip ?? null,
+      source_kind: classifySource(entry.client.ip),
+      user_agent: ua,
+      detail: { audit: recordRef(record), transport: entry.transport, kind: entry.kind, args: JSON.parse(record.args), resultDigest: record.resultDigest, durationMs: record.durationMs },
+    };
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        try {
+          await this.write(batch);
+        } catch (err) {
+          // Everything chained after the failed rows fails too, and a new chain starts from what is stored.
+          const rest = this.pending.splice(0);
+          const stored = batch[0].record.prevHash;
+          this.writerId = newWriterId();
+          this.n = 0;
+          this.prev = stored;
+          for (const p of [...batch, ...rest]) p.reject(err as Error);
+          continue;
+        }
+        for (const p of batch) {
+          p.resolve(p.record);
+          if (p.event) this.observe(p.record);
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const rows = batch.map(({ record: r }) => ({
+      writer: r.writer, n: r.n, prev_hash: r.prevHash, hash: r.hash, key_id: r.keyId, time: r.time, principal: r.principal,
+      transport: r.transport, kind: r.kind, name: r.name, args: r.args, client: r.client, result_digest: r.resultDigest,
+      duration_ms: r.durationMs, outcome: r.outcome, error: r.error,
+    }));
+    const events = batch.flatMap((p) => (p.event ? [p.event] : []));
+    const insertAudit = `INSERT INTO audit_log (${AUDIT_COLUMNS}) SELECT ${AUDIT_COLUMNS} FROM json_to_recordset($1::json) AS x(${AUDIT_TYPES})`;
+    if (events.length === 0) {
+      await this.db.query(insertAudit, [JSON.stringify(rows)]);
+      return;
+    }
+    await this.db.query(
+      `WITH a AS (${insertAudit} RETURNING 1)
+       INSERT INTO events (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM json_to_recordset($2::json) AS y(${EVENT_TYPES})
+       WHERE EXISTS (SELECT 1 FROM a) ON CONFLICT (id) DO NOTHING`,
+      [JSON.stringify(rows), JSON.stringify(events)],
+    );
   }
 
   /** The agent acted for this principal: an observed `acts_for` hop, counted off the critical path. */
-  private observe(principal: string, record: AuditRecord): void {
-    const p = this.edges.get(principal);
+  private observe(record: AuditRecord): void {
+    const p = this.edges.get(record.principal);
     const ev = auditEventId(record.writer, record.n);
-    if (!p) this.edges.set(principal, { principal, count: 1, first: record.time, last: record.time, evidence: [ev] });
+    if (!p) this.edges.set(record.principal, { principal: record.principal, count: 1, first: record.time, last: record.time, evidence: [ev] });
     else {
       p.count++;
-      p.last = record.time;
+      if (record.time > p.last) p.last = record.time;
+      if (record.time < p.first) p.first = record.time;
       if (p.evidence.length < 3) p.evidence.push(ev);
     }
-    if (!this.timer) {
+    if (!this.timer && !this.closed) {
       this.timer = setTimeout(() => void this.flushEdges().catch(() => undefined), EDGE_FLUSH_MS);
       this.timer.unref();
     }
@@ -189,11 +253,11 @@ export class AuditLog {
     }
   }
 
-  /** Wait for queued appends, write pending edge counts; further appends are refused. */
+  /** Wait for pending appends, write pending edge counts; further appends are refused. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.queue;
     this.closed = true;
+    while (this.flushing) await this.flushing;
     await this.flushEdges().catch(() => undefined);
   }
 }

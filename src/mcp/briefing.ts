@@ -78,15 +78,14 @@ export async function shortBriefing(ctx: BriefingContext): Promise<Briefing> {
   if (agents.length) out.push(`- AI agents by autonomy: ${agents.map(([k, n]) => `${n} ${k}`).join(', ')}`);
   out.push('');
   out.push('## Top risks');
-  const riskRows = list(risks?.structured?.identities ?? risks?.structured?.risks);
+  // top_risks answers with findings (identity, factor code, weight), strongest first.
+  const riskRows = list(risks?.structured?.findings ?? risks?.structured?.identities);
   if (!risks) out.push('_Risk scores are not available on this server._');
-  else if (riskRows.length === 0) out.push('_No scored identities._');
+  else if (riskRows.length === 0) out.push('_No risk findings: risk scoring has not run, or found nothing._');
   else {
-    out.push('| identity | kind | score | main factors |');
-    out.push('|---|---|---|---|');
-    for (const r of riskRows.slice(0, 5)) {
-      out.push(`| \`${cell(r.id)}\` | ${cell(r.kind)} | ${cell(r.score)} | ${cell(list(r.factors).slice(0, 3).map((f) => f.code).join(', '))} |`);
-    }
+    out.push('| identity | factor | weight |');
+    out.push('|---|---|---|');
+    for (const r of riskRows.slice(0, 5)) out.push(`| \`${cell(r.identity ?? r.id)}\` | ${cell(r.code)} ${cell(r.title)} | ${cell(r.weight ?? r.score)} |`);
   }
   out.push('');
   out.push('## Incidents needing action');

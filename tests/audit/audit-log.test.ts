@@ -172,15 +172,28 @@ describe('audit log on one store: concurrency, keys, exports, a tampered tail at
     expect(await db.query(`SELECT 1 FROM events WHERE provider = 'copilot'`)).toHaveLength(0);
   });
 
-  it('a failed write leaves no gap: the next record takes its place', async () => {
+  it('a failed write leaves no gap: the writer starts a new chain from the last stored record', async () => {
     const log = await AuditLog.open(db, { agentName: 'identity-copilot', mirrorEvents: false });
-    await log.append(entry(1));
+    const first = await log.append(entry(1));
+    const firstWriter = log.writer;
     await db.exec(`ALTER TABLE audit_log ADD CONSTRAINT no_mallory CHECK (principal <> 'mallory')`);
     await expect(log.append(entry(2, { principal: 'mallory' }))).rejects.toThrow();
     await db.exec(`ALTER TABLE audit_log DROP CONSTRAINT no_mallory`);
     const r = await log.append(entry(3));
     await log.close();
-    expect(r.n).toBe(2);
+    expect(r.writer).not.toBe(firstWriter);
+    expect(r.n).toBe(1);
+    expect(r.prevHash).toBe(first.hash);
+    expect((await verifyAudit(db)).ok).toBe(true);
+  });
+
+  it('calls that arrive together are written together, in call order', async () => {
+    const log = await AuditLog.open(db, { agentName: 'identity-copilot' });
+    const out = await Promise.all(Array.from({ length: 300 }, (_, i) => log.append(entry(i))));
+    await log.close();
+    expect(out.map((r) => r.n)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    for (let i = 1; i < out.length; i++) expect(out[i].prevHash).toBe(out[i - 1].hash);
+    expect(await db.query(`SELECT count(*)::int AS n FROM events WHERE id LIKE $1`, [`copilot:audit:${log.writer}:%`])).toEqual([{ n: 300 }]);
     expect((await verifyAudit(db)).ok).toBe(true);
   });
 

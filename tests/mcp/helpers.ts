@@ -66,7 +66,7 @@ export function fakeTools(calls: string[] = []): McpTool[] {
       description: 'The riskiest identities.',
       input: z.object({ limit: z.number().int().max(100).default(10) }),
       scope: 'read:risk',
-      handler: async () => ({ structured: { identities: [{ id: 'arn:aws:iam::111122223333:role/ci/deploy', kind: 'role', score: 81, factors: [{ code: 'NHI5' }] }] }, text: '' }),
+      handler: async () => ({ structured: { findings: [{ identity: 'arn:aws:iam::111122223333:role/ci/deploy', code: 'NHI5', title: 'Overprivileged NHI', severity: 'high', weight: 50, evidence: [] }] }, text: '' }),
     }),
     normaliseTool({
       name: 'slow_tool',

@@ -230,7 +230,7 @@ describe('MCP over Streamable HTTP: tokens, scopes, bounds, audit', () => {
     const p0 = await posture(db);
     expect(md).toContain(`- ${p0.identities} identities: ${p0.humans} people, ${p0.machines} machine identities`);
     expect(p0.machines).toBe(2);
-    expect(md).toContain(`| \`${DEPLOY}\` | role | 81 | NHI5 |`);
+    expect(md).toContain(`| \`${DEPLOY}\` | NHI5 Overprivileged NHI | 50 |`);
     const p = await alice.getPrompt({ name: 'investigate-identity', arguments: { id: DEPLOY } });
     expect((p.messages[0].content as { text: string }).text).toContain(`Identity: ${DEPLOY}`);
     const t = await alice.getPrompt({ name: 'triage', arguments: { top: '3', since: '24h' } });
