@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import { localPrincipal, resolveScopes, ROLE_SCOPES, TokenVerifier } from '../../audit/index.js';
 import { createCopilotApp, DEFAULT_RATE_LIMIT, isLoopback, listen, parseListen, serveStdio, startRuntime } from '../../mcp/index.js';
 import { config, usage, withGlobals, withStore } from '../context.js';
+import { useCisoBriefingForMcp } from '../../channels/briefing/index.js';
+import { webView } from '../../channels/web/routes.js';
 
 export function serveCommand(): Command {
   return withGlobals(new Command('serve'))
@@ -46,6 +48,7 @@ Claude Desktop / VS Code / Cursor: see README, "Use it from Claude Desktop, VS C
       }
       await withStore(cmd, async (db) => {
         const local = localPrincipal(opts.stdio ? 'stdio' : 'cli', stdioScopes);
+        useCisoBriefingForMcp();
         const rt = await startRuntime(db, cfg, { surface: opts.stdio ? 'serve --stdio' : 'serve --http', principals: opts.stdio ? [local] : [] });
         for (const n of rt.notices) say(`notice: ${n}`);
         await rt.audit.append({
@@ -61,10 +64,11 @@ Claude Desktop / VS Code / Cursor: see README, "Use it from Claude Desktop, VS C
           }
           const { host, port } = listenAt!;
           const verifier = new TokenVerifier(db, { onLastUseError: (err) => say(`notice: could not record token use: ${err.message}`) });
-          const { app, close } = createCopilotApp({ runtime: rt, verifier, host, allowedHosts: opts.allowHost, rateLimitPerMinute: opts.rateLimit });
+          const { app, close } = createCopilotApp({ runtime: rt, verifier, host, allowedHosts: opts.allowHost, rateLimitPerMinute: opts.rateLimit, routes: [webView({ verifier })] });
           const server = await listen(app, host, port, opts.tlsCert ? { cert: opts.tlsCert, key: opts.tlsKey } : undefined);
           if (!opts.tlsCert && !isLoopback(host)) say('notice: serving plain HTTP beyond loopback: bearer tokens cross the network in clear; use --tls-cert/--tls-key or a TLS proxy');
           say(`identity-copilot MCP server listening on ${server.url} (${rt.tools.length} tools; bearer tokens: idcopilot token create)`);
+          say(`web view (incidents, briefing; sign in with a token): ${server.url.replace(/\/mcp$/, '/')}`);
           await new Promise<void>((resolve) => {
             process.once('SIGINT', resolve);
             process.once('SIGTERM', resolve);
