@@ -24,7 +24,8 @@ pre { background: #0f172a; color: #e2e8f0; padding: 10px 12px; border-radius: 6p
 .meta { color: var(--muted); font-size: 13px; }
 .note { color: var(--muted); font-size: 12px; font-style: italic; }
 table { width: 100%; border-collapse: collapse; margin: 8px 0; font-size: 13px; }
-th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); }
+th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+th { overflow-wrap: normal; white-space: nowrap; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: 0.03em; color: var(--muted); background: var(--soft); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td .id { display: block; color: var(--muted); font-size: 11px; overflow-wrap: anywhere; }

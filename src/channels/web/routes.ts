@@ -254,13 +254,15 @@ export function ranked(xs: StoredSummary[]): StoredSummary[] {
 }
 
 /**
- * A form post must come from this site's own pages: browsers send Origin (and Sec-Fetch-Site) on POST;
- * a value naming another site is refused. SameSite=Strict cookies and the CSRF token do the rest.
+ * A form post must come from this site's own pages. Browsers say so in Sec-Fetch-Site; Origin is no
+ * help here, since under the pages' no-referrer policy a browser sends `Origin: null` even for its own
+ * forms. Without Sec-Fetch-Site (an older client), an Origin naming another site is refused. The CSRF
+ * token and SameSite=Strict cookies stand behind both.
  */
 function sameOrigin(req: Request): boolean {
   const site = req.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return false;
+  if (typeof site === 'string') return site === 'same-origin';
   const origin = req.headers.origin;
-  if (typeof origin !== 'string' || origin === 'null') return origin === undefined;
+  if (typeof origin !== 'string' || origin === 'null') return true;
   return origin === `${req.secure ? 'https' : 'http'}://${req.headers.host}`;
 }

@@ -9,12 +9,14 @@ import { deriveAfterIngest } from '../../engines/derive.js';
 import { ingestPaths } from '../../ingest/pipeline.js';
 import { config, globals, printJson, table, withGlobals, withStore } from '../context.js';
 import { renderTriage } from './triage.js';
+import { writeDemoOutputs } from '../../channels/demo-outputs.js';
 
 export function demoCommand(): Command {
   return withGlobals(new Command('demo'))
     .description('generate the demo company (about 200 employees and their machine identities), load it into an in-memory store, and show what it holds')
     .option('--keep <dir>', 'keep the generated source files in this folder (default: a temporary folder, removed)')
     .option('--top <n>', 'incidents shown at the end (1-20)', (v) => Number(v), 5)
+    .option('--out <dir>', 'where to write briefing.html (the CISO briefing) and slack.json (the on-call messages)', 'out')
     .option('--json', 'print the figures and the ranked incidents as JSON')
     .action(async (opts, cmd: Command) => {
       const json = Boolean(globals(cmd).json);
@@ -37,7 +39,8 @@ export function demoCommand(): Command {
           t2 = performance.now();
           // The demo company's planted incidents among its everyday noise: what triage makes of them.
           const triage: TriageResult = await runTriage(db, { config: { ...cfg, crownJewels: cfg.crownJewels.length ? cfg.crownJewels : DEMO_CROWN_JEWELS }, top });
-          return { ingest: ingest.totals, posture: p, triage };
+          const outputs = await writeDemoOutputs(db, triage, opts.out);
+          return { ingest: ingest.totals, posture: p, triage, outputs };
         }, { data: ':memory:' });
         const t3 = performance.now();
         if (json) {
@@ -50,6 +53,8 @@ export function demoCommand(): Command {
         say(`\nTriage (${((t3 - t2) / 1000).toFixed(1)} s): what is happening, and what needs action now\n\n`);
         say(renderTriage(report.triage));
         say(`\nNext: idcopilot explain <incident id> for the commands, dependents and evidence of one incident.\n`);
+        say(`\nWrote ${report.outputs.briefing} (the CISO briefing: open it in a browser, or print it)\n`);
+        say(`  and ${report.outputs.slack} (the ${report.outputs.messages} Slack message(s) the on-call engineer would get, as Block Kit JSON)\n`);
       } finally {
         if (!opts.keep) rmSync(dir, { recursive: true, force: true });
       }
