@@ -34,7 +34,11 @@ export interface ActionPlan {
 const ORDER: ActionKind[] = ['revoke_sessions', 'deactivate_credential', 'disable_identity', 'revoke_grant', 'remove_trust', 'rotate_credential', 'scope_down_policy', 'contact_owner', 'investigate'];
 const URGENCY_RANK: Record<Urgency, number> = { now: 0, today: 1, this_week: 2 };
 const LONG_LIVED = /^(aws:access-key:|aws:key-slot:|github:pat:|github:token:|github:deploy-key:|okta:api-token:|gcp:sa-key:|gcp:api-key:|entra:credential:|k8s:sa-token:|openai:(api-key|key):|anthropic:(api-key|key):|generic:token:|azure:storage-key:)/;
-const LEAK = /secret|leak|expos|credential.?(access|exfil)|T1552|InstanceCredentialExfiltration|publicly/i;
+const CREATED_IDENTITY = /^(CreateUser|CreateRole|google\.iam\.admin\.v1\.CreateServiceAccount|Add user|Add service principal|user\.lifecycle\.create|create serviceaccounts)$/;
+const PRIVILEGE_GRANT = /^(AttachUserPolicy|AttachRolePolicy|AttachGroupPolicy|PutUserPolicy|PutRolePolicy|PutGroupPolicy|AddUserToGroup|CreatePolicyVersion|SetDefaultPolicyVersion|user\.account\.privilege\.grant|group\.privilege\.grant|Add member to role|Add eligible member to role|SetIamPolicy|create clusterrolebindings|create rolebindings|org\.update_member)$/;
+const TRUST_CHANGE = /^(UpdateAssumeRolePolicy|Add federated identity credential|Update application)$/;
+const PASSWORD_SET = /^(CreateLoginProfile|UpdateLoginProfile)$/;
+const LEAK = /leak|exposed|publicly|secret.?scanning|credential.?exfil|InstanceCredentialExfiltration|leakedCredentials/i;
 const HOUR = 3_600_000;
 
 export function isLongLivedCredential(id: string, f: IdentityFact | null): boolean {
@@ -61,7 +65,7 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
   const rootOwner = facts.owner(story.root);
   const ownerGone = Boolean((person && GONE.has(person.status)) || (root?.kind === 'human' && GONE.has(root.status)) || (rootOwner && GONE.has(rootOwner.ownerStatus) && root?.kind !== 'human'));
   const goneWho = person && GONE.has(person.status) ? `${person.name} is ${person.status}${person.attributes.endDate ? ` (since ${String(person.attributes.endDate).slice(0, 10)})` : ''}` : rootOwner && GONE.has(rootOwner.ownerStatus) ? `its owner ${rootOwner.ownerName} is ${rootOwner.ownerStatus}` : root ? `${root.name} is ${root.status}` : '';
-  const leaked = story.alerts.filter((a) => LEAK.test(`${a.rule ?? ''} ${a.title} ${a.source}`) || a.source.includes('secret-scanning'));
+  const leaked = story.alerts.filter((a) => LEAK.test(`${a.rule ?? ''} ${a.title} ${a.source}`) || a.mitre.some((m) => m.startsWith('T1552')));
   const dormant = story.alerts.some((a) => a.rule === 'baseline:dormant');
   const newNetwork = story.alerts.some((a) => a.rule === 'baseline:new_network' || /new.?network|unfamiliar|anonymous|tor|malicious ?ip/i.test(a.title));
   const compromised = ownerGone || leaked.length > 0 || dormant || story.alerts.some((a) => a.source === 'guardduty' || /compromis|exfiltrat/i.test(a.title));
@@ -80,10 +84,16 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
       dormant ? 'it came back after a long dormancy' : null,
       newNetwork ? 'it was used from a network never seen for it' : null,
     ].filter(Boolean).join('; ');
-    if (dep.safeToRevoke && (compromised || isLeaked)) {
-      add({ action: 'deactivate_credential', target: c, urgency: 'now', reason: `${credLabel(c)}: ${why || 'used in this incident'}; no other use observed in the last 30 days, so deactivating it breaks nothing seen`, steps: [`Deactivate it now; delete it after a week without complaints`] });
+    if (isLeaked || ownerGone || (dep.safeToRevoke && compromised)) {
+      // A leaked key or a leaver's key is in someone else's hands: off now; dependents get a new one first if they must keep running.
+      add({
+        action: 'deactivate_credential', target: c, urgency: 'now',
+        reason: `${credLabel(c)}: ${why || 'used in this incident'}; ${dep.safeToRevoke ? 'no other use observed in the last 30 days, so deactivating it breaks nothing seen' : `${dep.dependents.length} other user(s) of it were seen: they stop working until moved to a new credential`}`,
+        dependents: describeDependents(dep),
+        steps: dep.safeToRevoke ? ['Deactivate it now; delete it after a week without complaints'] : ['Deactivate it now: it is in someone else\'s hands', ...safeOrder(c, principal, dep).slice(0, 2), 'Delete the old one once nothing fails'],
+      });
     } else {
-      const urgency: Urgency = isLeaked || compromised ? 'now' : 'today';
+      const urgency: Urgency = compromised ? 'now' : 'today';
       add({
         action: 'rotate_credential', target: c, urgency,
         reason: `${credLabel(c)} was used in this incident${why ? ` (${why})` : ''}${dep.dependents.length ? `; ${dep.dependents.length} other user(s) of it were seen, so rotate in a safe order instead of revoking outright` : ''}`,
@@ -96,6 +106,21 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
   for (const k of activity.createdKeys) {
     const creator = activity.events.find((e) => e.createdKey && k.endsWith(e.createdKey));
     add({ action: 'deactivate_credential', target: k, urgency: 'now', reason: `created during the incident by ${name(creator?.actorId ?? story.root)} (${creator?.time.slice(0, 16) ?? ''}Z): a way back in that survives every other fix`, steps: ['Deactivate, then delete once the incident is closed'] });
+  }
+  // 2b. What the story changed to stay in or widen its reach: undo each change.
+  for (const e of activity.events) {
+    if (e.outcome === 'failure' || !e.target) continue;
+    const target = e.target;
+    if (ids.includes(target) && !/^(CreateUser|CreateRole)$/.test(e.action)) continue;
+    if (CREATED_IDENTITY.test(e.action)) {
+      add({ action: 'disable_identity', target, urgency: 'now', reason: `${name(target)} was created during the incident by ${name(e.actorId)} (${e.action} at ${e.time.slice(0, 16)}Z): a foothold, not a system anyone asked for` });
+    } else if (PRIVILEGE_GRANT.test(e.action)) {
+      add({ action: 'scope_down_policy', target, urgency: 'now', reason: `${name(e.actorId)} gave ${name(target)} more rights during the incident (${e.action} at ${e.time.slice(0, 16)}Z): take them back` });
+    } else if (TRUST_CHANGE.test(e.action)) {
+      add({ action: 'remove_trust', target, urgency: 'now', reason: `${name(e.actorId)} changed who can assume ${name(target)} during the incident (${e.action} at ${e.time.slice(0, 16)}Z): restore the previous trust policy` });
+    } else if (PASSWORD_SET.test(e.action) && target.startsWith('arn:aws:iam::') && target !== e.actorId) {
+      add({ action: 'deactivate_credential', target: `aws:password:${target}`, urgency: 'now', reason: `${name(e.actorId)} set a console password for ${name(target)} during the incident (${e.action}): anyone holding it can sign in as them` });
+    }
   }
   // 3. A machine identity signing in to a console: its password goes, its console sessions end.
   const machineLogins = activity.consoleLogins.filter((e) => e.outcome !== 'failure' && facts.get(e.actorId)?.kind !== 'human');
@@ -124,9 +149,25 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
     const issuedTo = story.chain.slice(0, i).reverse().find((x) => !isLongLivedCredential(x.identity, facts.get(x.identity)))?.identity ?? story.chain[i - 1].identity;
     add({ action: 'revoke_sessions', target: l.identity, urgency: fresh || ctx.happeningNow || strong ? 'now' : 'today', reason: `the incident acted through sessions of ${name(l.identity)} issued to ${name(issuedTo)}; a session stays valid for up to 12 hours after the credential behind it is fixed` });
   }
+  // Roles whose temporary sessions the story used directly (instance credentials, a session taken elsewhere).
+  for (const id of ids) {
+    if (!id.includes(':role/') || facts.get(id)?.accountRoot) continue;
+    if (activity.events.some((e) => e.actorId === id && (e.chain.credentialId ?? '').startsWith('aws:session-key:'))) {
+      add({ action: 'revoke_sessions', target: id, urgency: fresh || ctx.happeningNow || strong ? 'now' : 'today', reason: `the incident used temporary sessions of ${name(id)}; they stay valid until they expire unless revoked` });
+    }
+  }
   const signInAbuse = story.alerts.some((a) => /sign.?in|login|session|risk|impossible|atypical|token/i.test(`${a.rule ?? ''} ${a.title}`));
   if (root && root.kind === 'human' && ['okta', 'entra', 'gcp', 'github'].includes(root.provider) && (signInAbuse || compromised)) {
     add({ action: 'revoke_sessions', target: story.root, urgency: 'now', reason: `${root.name}'s sign-in sessions and refresh tokens may be in someone else's hands` });
+  }
+  const persistence = activity.events.some((e) => e.outcome !== 'failure' && (CREATED_IDENTITY.test(e.action) || PRIVILEGE_GRANT.test(e.action) || TRUST_CHANGE.test(e.action) || PASSWORD_SET.test(e.action) || e.createdKey));
+  if (root && strong && (root.kind === 'service_account' || root.kind === 'workload') && /^(k8s|gcp|entra|okta):/.test(story.root)) {
+    add({ action: 'revoke_sessions', target: story.root, urgency: 'now', reason: `tokens issued to ${root.name} may be in someone else's hands; revoking them forces every workload to fetch new ones` });
+  }
+  // An integration (an OAuth or service app) that turned on its tenant: switch it off until its owner and vendor answer.
+  if (root && strong && root.kind === 'oauth_app' && (persistence || compromised || newNetwork)) {
+    add({ action: 'disable_identity', target: story.root, urgency: 'now', reason: `${root.name} is an integration acting on its own credentials and it ${persistence ? 'changed who has access' : 'was used from somewhere new'}: deactivate it until its owner confirms with the vendor` });
+    add({ action: 'revoke_sessions', target: story.root, urgency: 'now', reason: `the tokens ${root.name} was issued stay valid after it is deactivated unless revoked` });
   }
   // 6. OAuth grants: an app a person consented to, acting with their rights.
   for (const g of grantsOf(story, activity, facts)) {
@@ -140,6 +181,13 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
     const caller = story.chain[i - 1].identity;
     const t = await trustFinding(ctx.db, l.identity, caller, facts, story);
     if (t) add({ action: 'remove_trust', target: l.identity, urgency: ctx.happeningNow || strong ? 'now' : 'today', reason: t.reason, ...{ _trust: t.document } });
+  }
+  // GCP impersonation: the binding that lets the caller mint tokens for the account.
+  for (let i = 1; i < story.chain.length; i++) {
+    const l = story.chain[i];
+    if (l.edge !== 'impersonates' || !l.identity.startsWith('gcp:sa:') || !(strong || compromised)) continue;
+    const caller = story.chain[i - 1].identity;
+    add({ action: 'remove_trust', target: l.identity, urgency: 'now', reason: `${name(caller)} can mint tokens for ${name(l.identity)} (token creator or account user) and did so in this incident: remove that binding`, ...{ _member: caller } });
   }
   // 8. Over-privileged identities in the chain: a policy from what they were seen doing.
   for (const id of ids) {
@@ -199,18 +247,19 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
   }
   // 10. What to look at: the identities that acted, and the sensitive data they touched.
   for (const a of actors.filter((x) => !facts.get(x)?.external && !facts.get(x)?.accountRoot).slice(0, 2)) add({ action: 'investigate', target: a, urgency: strong ? 'now' : 'today', reason: `review everything ${name(a)} did from ${new Date(activity.firstMs).toISOString().slice(0, 16)}Z on: ${summaryOfActions(activity, a)}` });
-  for (const [res, t] of [...activity.touched].sort((x, y) => y[1].count - x[1].count)) {
-    if (!ctx.sensitive.has(res)) continue;
-    add({ action: 'investigate', target: res, urgency: strong ? 'now' : 'today', reason: `${t.count} call(s) on ${shortId(res)} (${[...t.actions].slice(0, 3).join(', ')}): establish what was read or changed` });
+  const sensitiveTouched = [...activity.touched].filter(([res]) => ctx.sensitive.has(res)).sort((x, y) => y[1].count - x[1].count || (x[0] < y[0] ? -1 : 1));
+  for (const [i, [res, t]] of sensitiveTouched.slice(0, 3).entries()) {
+    const more = i === 2 && sensitiveTouched.length > 3 ? `; and ${sensitiveTouched.length - 3} more sensitive resource(s): ${sensitiveTouched.slice(3, 8).map(([r]) => shortId(r)).join(', ')}` : '';
+    add({ action: 'investigate', target: res, urgency: strong ? 'now' : 'today', reason: `${t.count} call(s) on ${shortId(res)} (${[...t.actions].slice(0, 3).join(', ')}): establish what was read or changed${more}` });
   }
 
   const from = new Date(activity.firstMs - HOUR).toISOString().slice(0, 19) + 'Z';
   const to = new Date(ctx.asOfMs).toISOString().slice(0, 19) + 'Z';
   const actions = [...out.values()].map((a) => {
-    const extra = a as RecommendedAction & { _trust?: unknown; _policy?: unknown; _detach?: string[]; _grantor?: string };
-    const command = commandFor({ action: a.action, target: a.target, principal: principalOf(story, a.target, facts), trust: extra._trust, policy: extra._policy, detach: extra._detach, grantor: extra._grantor, from, to });
-    const { _trust, _policy, _detach, _grantor, ...clean } = extra;
-    void _trust; void _policy; void _detach; void _grantor;
+    const extra = a as RecommendedAction & { _trust?: unknown; _policy?: unknown; _detach?: string[]; _grantor?: string; _member?: string };
+    const command = commandFor({ action: a.action, target: a.target, principal: principalOf(story, a.target, facts), trust: extra._trust, policy: extra._policy, detach: extra._detach, grantor: extra._grantor, member: extra._member, from, to });
+    const { _trust, _policy, _detach, _grantor, _member, ...clean } = extra;
+    void _trust; void _policy; void _detach; void _grantor; void _member;
     return { ...clean, command, dependents: clean.dependents.length ? clean.dependents : describeDependents(dependents.get(a.target) ?? { target: a.target, dependents: [], safeToRevoke: true, period: { from, to } }) };
   });
   // What breaks, for every disruptive action that has not been assessed yet.

@@ -15,6 +15,7 @@ export interface AlertLite {
   events: string[];
   confidence: number;
   description: string;
+  mitre: string[];
 }
 
 const json = (v: unknown): any => (typeof v === 'string' ? JSON.parse(v) : v);
@@ -34,11 +35,12 @@ function alertFromRow(r: Row): AlertLite {
     events: json(r.events) ?? [],
     confidence: Number(r.confidence ?? 0.7),
     description: r.description ?? '',
+    mitre: json(r.mitre) ?? [],
   };
 }
 
 const ALERT_SQL = `SELECT id, time, source, severity, title, rule, identities::text AS identities, credentials::text AS credentials,
-  events::text AS events, confidence, description FROM alerts`;
+  events::text AS events, confidence, description, mitre::text AS mitre FROM alerts`;
 
 /** Alerts in the triage window (data time), oldest first. */
 export async function loadAlerts(db: Db, window: { since: Date | null; asOf: Date }): Promise<AlertLite[]> {

@@ -1,6 +1,6 @@
 import type { ChainLink, EdgeKind } from '../../model/index.js';
 import type { Db } from '../../store/index.js';
-import { loadEvents, type EventLite } from './events.js';
+import { isWrite, loadEvents, type EventLite } from './events.js';
 
 /**
  * The delegation chain behind events, resolved in batches: the same reading of the logs as
@@ -46,9 +46,11 @@ interface CredRow {
 }
 
 const MAX_LEVELS = 8;
+const PROVIDER_PRINCIPAL = /^(aws:service:|azure:service:)/;
 
 const HOP_ACTIONS = new Map<string, EdgeKind>([
   ['AssumeRole', 'assumed'], ['AssumeRoleWithSAML', 'assumed'], ['AssumeRoleWithWebIdentity', 'assumed'], ['AssumeRoot', 'assumed'],
+  ['Consent to application', 'granted'],
   ['GenerateAccessToken', 'impersonates'], ['GenerateIdToken', 'impersonates'], ['SignBlob', 'impersonates'], ['SignJwt', 'impersonates'],
 ]);
 
@@ -56,6 +58,7 @@ export class ChainResolver {
   private readonly creds = new Map<string, CredRow | null>();
   private readonly events = new Map<string, EventLite | null>();
   private readonly identityKinds = new Map<string, string | null>();
+  private readonly origins = new Map<string, string>();
   private readonly holders = new Map<string, string[]>();
   private readonly actsFor = new Map<string, string | null>();
   private readonly handles = new Map<string, string | null>();
@@ -89,6 +92,7 @@ export class ChainResolver {
   async resolveSubjects(subjects: { id: string; credential: boolean }[]): Promise<Map<string, ResolvedChain>> {
     const credIds = subjects.filter((s) => s.credential).map((s) => s.id);
     await Promise.all([this.loadCreds(credIds), this.loadHolders(credIds), this.loadKinds(subjects.map((s) => s.id))]);
+    await this.loadKinds(credIds.flatMap((c) => [...(this.holders.get(c) ?? []), this.creds.get(c)?.identityId ?? '']).filter(Boolean));
     const walks = new Map<string, Walk>();
     for (const s of subjects) {
       if (walks.has(s.id)) continue;
@@ -96,13 +100,20 @@ export class ChainResolver {
       const w: Walk = { event: fake, current: fake, root: s.id, back: [], seen: new Set([s.id]), creds: [], person: null };
       if (s.credential) {
         w.creds.push(s.id);
-        const holder = this.holders.get(s.id)?.[0] ?? this.creds.get(s.id)?.identityId ?? null;
+        // The credential's own principal, in the spelling the inventory uses when an alert rebuilt its ARN without the path.
+        const owner = this.creds.get(s.id)?.identityId ?? null;
+        const candidates = [...new Set([...(owner ? [owner] : []), ...(this.holders.get(s.id) ?? [])])].filter((h) => h !== s.id);
+        const others = candidates.filter((h) => !(owner && sameAwsUser(h, owner)));
+        const spellings = candidates.filter((h) => owner && sameAwsUser(h, owner));
+        const holder = others[0] ?? spellings.find((h) => this.origins.get(h) === 'inventory') ?? owner ?? candidates[0] ?? null;
         if (holder && holder !== s.id) {
           if (this.identityKinds.get(s.id)) w.back.push({ from: holder, to: s.id, edge: 'owns_credential' });
           w.root = holder;
           w.seen.add(holder);
         }
       }
+      // The walk's event is the subject as an actor: a credential is the holder acting with it.
+      w.event = { ...fake, actorId: w.root };
       walks.set(s.id, w);
     }
     await this.followPeople([...walks.values()]);
@@ -230,7 +241,9 @@ export class ChainResolver {
       const principal = w.root;
       w.root = key;
       // Another holder (an agent given the key) is who used it; else the principal holds its own key.
-      const holder = (this.holders.get(key) ?? []).find((h) => h !== principal && h !== key) ?? this.creds.get(key)?.identityId ?? principal;
+      const owner = this.creds.get(key)?.identityId ?? null;
+      const holder = (this.holders.get(key) ?? []).find((h) => h !== principal && h !== key && !sameAwsUser(h, principal))
+        ?? (owner && !sameAwsUser(owner, principal) ? owner : principal);
       if (holder && holder !== key) {
         w.back.push({ from: holder, to: key, edge: 'owns_credential' });
         w.seen.add(holder);
@@ -258,7 +271,9 @@ export class ChainResolver {
     await this.resolveHandles([...handles]);
     for (const w of walks) {
       const obo = w.event.chain.onBehalfOf ? this.handles.get(w.event.chain.onBehalfOf) : null;
-      if (obo && !w.seen.has(obo)) {
+      // An administrative change made to a user is not done on that user's behalf, whatever the log infers.
+      const objectOfChange = obo !== null && obo === w.event.target && isWrite(w.event) && !/^(user\.authentication|user\.session|app\.oauth2)/.test(w.event.action);
+      if (obo && !w.seen.has(obo) && !objectOfChange) {
         if (obo.startsWith('hr:')) w.person ??= obo;
         else {
           w.back.push({ from: obo, to: w.root, edge: 'acts_for' });
@@ -304,7 +319,10 @@ export class ChainResolver {
   private async loadKinds(ids: string[]): Promise<void> {
     const want = [...new Set(ids)].filter((id) => !this.identityKinds.has(id));
     if (!want.length) return;
-    for (const r of await this.db.query('SELECT id, kind FROM identities WHERE id = ANY($1::text[])', [want])) this.identityKinds.set(r.id, r.kind);
+    for (const r of await this.db.query('SELECT id, kind, origin FROM identities WHERE id = ANY($1::text[])', [want])) {
+      this.identityKinds.set(r.id, r.kind);
+      this.origins.set(r.id, r.origin);
+    }
     for (const id of want) if (!this.identityKinds.has(id)) this.identityKinds.set(id, null);
   }
 
@@ -325,8 +343,8 @@ export class ChainResolver {
     for (const r of await this.db.query(`SELECT DISTINCT ON (from_id) from_id, to_id FROM edges WHERE kind = 'acts_for' AND from_id = ANY($1::text[])
       ORDER BY from_id, (to_id LIKE 'hr:%') ASC, observed DESC, count DESC, to_id`, [want])) {
       const kind = this.identityKinds.get(r.from_id);
-      // Only agents and apps act for people; a person's own acts_for edges point the other way.
-      if (kind === 'human') continue;
+      // Agents act for people; an app's acts_for edges are the people who used it, not who stands behind it.
+      if (kind !== 'ai_agent' && kind !== 'bot') continue;
       this.actsFor.set(r.from_id, r.to_id);
     }
   }
@@ -372,7 +390,20 @@ function finish(w: Walk): ResolvedChain {
   const e = w.event;
   const hop = e.target && e.outcome !== 'failure' && !inLinks.has(e.target) ? HOP_ACTIONS.get(e.action) : undefined;
   if (hop) links.push({ identity: e.target!, edge: hop });
-  return { root: w.root, links, person: w.person, credentials: w.creds };
+  // The provider's own principal (EC2 delivering an instance role's credentials) is not where a story starts: the role is.
+  while (links.length > 1 && PROVIDER_PRINCIPAL.test(links[0].identity)) links.shift();
+  links[0] = { identity: links[0].identity, edge: null };
+  return { root: links[0].identity, links, person: w.person, credentials: w.creds };
+}
+
+/**
+ * Two spellings of one IAM user: alerts and some logs name a user without its path
+ * (`user/ci-deployer` for `user/ci/ci-deployer`), so a rebuilt ARN must not pass for another holder.
+ */
+export function sameAwsUser(a: string, b: string): boolean {
+  const m = /^arn:aws:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(a);
+  const n = /^arn:aws:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(b);
+  return Boolean(m && n && m[1] === n[1] && m[2] === n[2]);
 }
 
 /** Canonical chain ids, root first (what ground truth and the scorer compare). */

@@ -35,6 +35,8 @@ export interface CommandInput {
   /** revoke_grant: the person who granted and the app (Entra grant ids when known). */
   grantor?: string | null;
   grantIds?: string[];
+  /** remove_trust on a GCP service account: the member whose binding goes. */
+  member?: string;
   /** investigate: the data-time window. */
   from?: string;
   to?: string;
@@ -54,6 +56,10 @@ export function commandFor(c: CommandInput): string | null {
       return revokeGrantCommand(c);
     case 'remove_trust':
       if (t.includes(':role/') && c.trust) return `aws iam update-assume-role-policy --role-name ${awsName(t)} --policy-document ${q(JSON.stringify(c.trust))}`;
+      if (t.startsWith('gcp:sa:') && c.member) {
+        const member = c.member.startsWith('gcp:user:') ? `user:${c.member.slice(9)}` : c.member.startsWith('gcp:sa:') ? `serviceAccount:${c.member.slice(7)}` : c.member;
+        return ['roles/iam.serviceAccountTokenCreator', 'roles/iam.serviceAccountUser'].map((r) => `gcloud iam service-accounts remove-iam-policy-binding ${t.slice(7)} --member=${member} --role=${r}`).join(' ; ');
+      }
       if (t.startsWith('gcp:sa:')) return `gcloud iam service-accounts get-iam-policy ${t.slice(7)} --format=json > policy.json  # remove the member, then: gcloud iam service-accounts set-iam-policy ${t.slice(7)} policy.json`;
       if (t.startsWith('entra:app:')) return `az ad app federated-credential list --id ${t.slice(10)}  # then: az ad app federated-credential delete --id ${t.slice(10)} --federated-credential-id <id>`;
       return null;
@@ -63,6 +69,9 @@ export function commandFor(c: CommandInput): string | null {
         const detach = (c.detach ?? []).map((p) => p.startsWith('arn:') ? `aws iam detach-role-policy --role-name ${awsName(t)} --policy-arn ${p}` : p.startsWith('inline:') ? `aws iam delete-role-policy --role-name ${awsName(t)} --policy-name ${p.split(':').pop()}` : null).filter(Boolean);
         return [put, ...detach].join(' && ');
       }
+      if (t.startsWith('okta:user:')) return `curl -H "Authorization: SSWS $OKTA_API_TOKEN" "https://$OKTA_DOMAIN/api/v1/users/${t.slice(10)}/roles"  # then for the role granted in the incident: curl -X DELETE ... /api/v1/users/${t.slice(10)}/roles/<roleAssignmentId>`;
+      if (t.startsWith('entra:')) return `az rest --method GET --url "https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignments?\\$filter=principalId eq '${t.split(':')[2]}'"  # then delete the assignment made in the incident: az rest --method DELETE --url https://graph.microsoft.com/v1.0/roleManagement/directory/roleAssignments/<id>`;
+      if (t.startsWith('arn:aws:iam::') && !c.policy) return `aws iam list-attached-${t.includes(':role/') ? 'role' : 'user'}-policies --${t.includes(':role/') ? 'role' : 'user'}-name ${awsName(t)}  # detach what the incident attached: aws iam detach-${t.includes(':role/') ? 'role' : 'user'}-policy --${t.includes(':role/') ? 'role' : 'user'}-name ${awsName(t)} --policy-arn <arn>`;
       if (t.includes(':user/') && c.policy) {
         const put = `aws iam put-user-policy --user-name ${awsName(t)} --policy-name least-privilege-observed --policy-document ${q(JSON.stringify(c.policy))}`;
         const detach = (c.detach ?? []).filter((p) => p.startsWith('arn:')).map((p) => `aws iam detach-user-policy --user-name ${awsName(t)} --policy-arn ${p}`);
@@ -134,6 +143,8 @@ function revokeSessionsCommand(t: string): string | null {
   if (t.startsWith('arn:aws:iam::') && t.includes(':role/')) return `aws iam put-role-policy --role-name ${awsName(t)} --policy-name AWSRevokeOlderSessions --policy-document ${REVOKE_OLDER}`;
   if (t.startsWith('arn:aws:iam::') && t.includes(':user/')) return `aws iam put-user-policy --user-name ${awsName(t)} --policy-name RevokeOlderSessions --policy-document ${REVOKE_OLDER}`;
   if (t.startsWith('okta:user:')) return `curl -X DELETE -H "Authorization: SSWS $OKTA_API_TOKEN" "https://$OKTA_DOMAIN/api/v1/users/${t.slice(10)}/sessions?oauthTokens=true"`;
+  if (t.startsWith('okta:app:')) return `curl -X DELETE -H "Authorization: SSWS $OKTA_API_TOKEN" "https://$OKTA_DOMAIN/api/v1/apps/${t.slice(9)}/tokens"`;
+  if (t.startsWith('entra:sp:')) return `az rest --method POST --url https://graph.microsoft.com/v1.0/servicePrincipals/${t.slice(9)}/revokeSignInSessions  # and remove its client secrets: az ad sp credential list --id ${t.slice(9)}`;
   if (t.startsWith('entra:user:')) return `az rest --method POST --url https://graph.microsoft.com/v1.0/users/${t.slice(11)}/revokeSignInSessions`;
   if (t.startsWith('gcp:sa:')) return `gcloud iam service-accounts disable ${t.slice(7)} && gcloud iam service-accounts enable ${t.slice(7)}  # invalidates its issued access tokens`;
   if (t.startsWith('k8s:serviceaccount:')) {
