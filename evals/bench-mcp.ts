@@ -1,16 +1,19 @@
 /**
- * npm run bench:mcp [-- --store pg|pglite --identities N --clients C --seconds S --warmup S]
+ * npm run bench:mcp [-- --store pg|pglite --identities N --clients C --seconds S --warmup S --rate R]
  *
  * The MCP server under load, as deployed: bulk-loads a synthetic estate (default 100,000 identities, about
  * five edges each), starts the real server (express app, bearer tokens, the tool registry, the audit log
  * with its canonical events) on loopback, and runs C concurrent clients (default 16, one token and one
  * session each) calling get_identity and trace_delegation on random identities for S seconds (default
- * 60) over Streamable HTTP. Prints latency percentiles per tool, throughput, errors, the audit records
- * written and the time to verify them. Targets (issue 6): p50 get_identity <= 5 ms, p50 trace_delegation
+ * 60) over Streamable HTTP. The clients run in a worker thread, so that the load generator does not
+ * share the server's event loop. Each client sends its next call when the last one is answered, or, with
+ * --rate R, R calls per second (paced, as an agent that thinks between calls would). Prints latency
+ * percentiles per tool, throughput, errors, the audit records written and the time to verify them. Targets (issue 6): p50 get_identity <= 5 ms, p50 trace_delegation
  * <= 30 ms, no errors. Store: a PostgreSQL server (BENCH_DATABASE_URL, or a throwaway local one) by
  * default; --store pglite for the embedded one.
  */
 import { parseArgs } from 'node:util';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { createToken, TokenVerifier, verifyAudit } from '../src/audit/index.js';
 import { fingerprint } from '../src/lib/secrets.js';
 import { createCopilotApp, listen, startRuntime } from '../src/mcp/index.js';
@@ -26,6 +29,7 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '0' },
   },
 });
 
@@ -178,35 +182,20 @@ async function main() {
       // The per-token limiter stays in the request path, set far above what the clients send.
       const { app, close } = createCopilotApp({ runtime: rt, verifier: new TokenVerifier(db), host: '127.0.0.1', rateLimitPerMinute: 10_000_000 });
       const http = await listen(app, '127.0.0.1', 0);
-      const sessions = await Promise.all(tokens.map((t) => open(http.url, t)));
-      const lat: Record<string, number[]> = { get_identity: [], trace_delegation: [] };
-      const errors: Record<string, number> = {};
-      const r = rng(11);
-      let measuring = false;
-      let measuredFrom = 0;
+      process.stderr.write(`[${args.store}] ${clients} clients${Number(args.rate) ? ` at ${args.rate} calls/s each` : ' (closed loop)'} for ${seconds} s after ${warmup} s of warm-up ...\n`);
       const auditBefore = { n: 0 };
-      const stopAt = Date.now() + (warmup + seconds) * 1000;
-      setTimeout(() => {
-        void db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log').then(([c]) => {
-          auditBefore.n = c.n;
-          measuredFrom = performance.now();
-          measuring = true;
+      const out = await new Promise<LoadResult>((resolve, reject) => {
+        // Workers do not inherit `--import tsx`: the worker registers tsx, then loads this file.
+        const boot = `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(import.meta.url)});`;
+        const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: { url: http.url, tokens, sample, seconds, warmup, rate: Number(args.rate) } satisfies LoadJob });
+        w.on('message', (m: LoadResult | { type: 'measuring' }) => {
+          if ('type' in m) void db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log').then(([c]) => (auditBefore.n = c.n));
+          else resolve(m);
         });
-      }, warmup * 1000);
-      const worker = async (s: Session, k: number) => {
-        let i = k;
-        while (Date.now() < stopAt) {
-          const target = sample[Math.floor(r() * sample.length)];
-          const tool = i++ % 2 === 0 ? 'get_identity' : 'trace_delegation';
-          const res = await call(http.url, s, tool, { id: target });
-          if (!measuring) continue;
-          if (res.ok) lat[tool].push(res.ms);
-          else errors[`${tool}: ${res.error}`] = (errors[`${tool}: ${res.error}`] ?? 0) + 1;
-        }
-      };
-      process.stderr.write(`[${args.store}] ${clients} clients for ${seconds} s (after ${warmup} s warm-up) ...\n`);
-      await Promise.all(sessions.map((s, k) => worker(s, k)));
-      const elapsed = (performance.now() - measuredFrom) / 1000;
+        w.once('error', reject);
+      });
+      const { lat, errors } = out;
+      const elapsed = out.elapsedS;
       await close();
       await http.close();
       await rt.close();
@@ -220,6 +209,7 @@ async function main() {
         estate: loaded,
         clients,
         seconds: Math.round(elapsed * 10) / 10,
+        mode: Number(args.rate) ? `${args.rate} calls/s per client` : 'closed loop',
         calls,
         callsPerSecond: Math.round(calls / elapsed),
         get_identity: summary(lat.get_identity),
@@ -241,4 +231,52 @@ async function main() {
   }
 }
 
-await main();
+interface LoadJob {
+  url: string;
+  tokens: string[];
+  sample: string[];
+  seconds: number;
+  warmup: number;
+  rate: number;
+}
+
+interface LoadResult {
+  lat: Record<string, number[]>;
+  errors: Record<string, number>;
+  elapsedS: number;
+}
+
+/** The clients (worker thread): one session per token, alternating the two tools on random identities. */
+async function load16(job: LoadJob): Promise<LoadResult> {
+  const sessions = await Promise.all(job.tokens.map((t) => open(job.url, t)));
+  const lat: Record<string, number[]> = { get_identity: [], trace_delegation: [] };
+  const errors: Record<string, number> = {};
+  const r = rng(11);
+  const start = Date.now();
+  const measureFrom = start + job.warmup * 1000;
+  const stopAt = measureFrom + job.seconds * 1000;
+  const gap = job.rate > 0 ? 1000 / job.rate : 0;
+  setTimeout(() => parentPort!.postMessage({ type: 'measuring' }), job.warmup * 1000);
+  await Promise.all(sessions.map(async (s, k) => {
+    let i = k;
+    let next = Date.now() + (gap ? r() * gap : 0);
+    while (Date.now() < stopAt) {
+      if (gap) {
+        const wait = next - Date.now();
+        if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+        next += gap;
+      }
+      const target = job.sample[Math.floor(r() * job.sample.length)];
+      const tool = i++ % 2 === 0 ? 'get_identity' : 'trace_delegation';
+      const sent = Date.now();
+      const res = await call(job.url, s, tool, { id: target });
+      if (sent < measureFrom) continue;
+      if (res.ok) lat[tool].push(res.ms);
+      else errors[`${tool}: ${res.error}`] = (errors[`${tool}: ${res.error}`] ?? 0) + 1;
+    }
+  }));
+  return { lat, errors, elapsedS: (Math.min(Date.now(), stopAt + 1) - measureFrom) / 1000 };
+}
+
+if (isMainThread) await main();
+else parentPort!.postMessage(await load16(workerData as LoadJob));

@@ -49,6 +49,8 @@ const EVENT_COLUMNS = 'id, time, provider, service, action, outcome, error_code,
 const EVENT_TYPES = `id text, time timestamptz, provider text, service text, action text, outcome text, error_code text, actor_id text, chain jsonb,
   target text, resources jsonb, source_ip text, source_kind text, user_agent text, detail jsonb`;
 
+const EMPTY_CHAIN = EventChain.parse({});
+
 /** PostgreSQL text cannot hold NUL; an exception message or a client's user agent might. */
 const clean = (s: string | null): string | null => (s !== null && s.includes('\u0000') ? s.replaceAll('\u0000', '') : s);
 
@@ -162,7 +164,7 @@ export class AuditLog {
       outcome: entry.outcome === 'ok' ? 'success' : 'failure',
       error_code: entry.outcome === 'ok' ? null : entry.outcome,
       actor_id: this.agent,
-      chain: EventChain.parse({ onBehalfOf: principalId(record.principal) }),
+      chain: { ...EMPTY_CHAIN, onBehalfOf: principalId(record.principal) },
       target: entry.target ? clean(entry.target) : null,
       resources: entry.target ? [clean(entry.target)] : [],
       source_ip: entry.client.ip ?? null,

@@ -93,7 +93,7 @@ function answerBody(text: string, structured: Record<string, unknown> | null): s
   const parts: string[] = [];
   if (text && text !== json) parts.push(text);
   if (structured && typeof structured.mermaid === 'string') parts.push('```mermaid\n' + structured.mermaid + '\n```');
-  if (structured) parts.push(JSON.stringify(structured, null, 1));
+  if (json) parts.push(json);
   return parts.join('\n\n');
 }
 
