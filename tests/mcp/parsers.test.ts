@@ -137,7 +137,7 @@ describe('audit exports, damaged at random (property)', () => {
         // A clean cut after a whole line drops the tail, which only an exported head can show.
         const cutTail = records.length < original.length && JSON.stringify(records) === JSON.stringify(original.slice(0, records.length));
         expect(v.ok).toBe(same || cutTail);
-        if (!same) expect(v.problems.length).toBeGreaterThan(0);
+        if (!same && !cutTail) expect(v.problems.length).toBeGreaterThan(0);
       },
     ), { numRuns: 200 });
   });
