@@ -20,6 +20,7 @@ import { explainCommand } from './commands/explain.js';
 import { incidentCommand } from './commands/incident.js';
 import { notifyCommand } from './commands/notify.js';
 import { briefCommand } from './commands/brief.js';
+import { watchCommand } from './commands/watch.js';
 
 /** Exit statuses: 0 ok, 1 a failure the output explains, 2 bad usage, 3 the store is in use. */
 const EXIT = { failure: 1, usage: 2, locked: 3 } as const;
@@ -34,7 +35,7 @@ Storage: the embedded store (PGlite) in --data DIR (default ./.idcopilot) unless
 PostgreSQL server. Configuration: idcopilot.yaml (--config FILE); secrets only from the environment.
 
 Start with:  idcopilot demo`);
-  for (const make of [ingestCommand, lookupCommand, doctorCommand, traceCommand, demoCommand, generateCommand, indexCommand, riskCommand, detectCommand, permissionsCommand, privescCommand, serveCommand, tokenCommand, auditCommand, triageCommand, explainCommand, incidentCommand, notifyCommand, briefCommand]) program.addCommand(make());
+  for (const make of [ingestCommand, lookupCommand, doctorCommand, traceCommand, demoCommand, generateCommand, indexCommand, riskCommand, detectCommand, permissionsCommand, privescCommand, serveCommand, tokenCommand, auditCommand, triageCommand, explainCommand, incidentCommand, notifyCommand, briefCommand, watchCommand]) program.addCommand(make());
   return program;
 }
 

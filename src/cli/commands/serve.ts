@@ -4,6 +4,8 @@ import { createCopilotApp, DEFAULT_RATE_LIMIT, isLoopback, listen, parseListen, 
 import { config, usage, withGlobals, withStore } from '../context.js';
 import { useCisoBriefingForMcp } from '../../channels/briefing/index.js';
 import { webView } from '../../channels/web/routes.js';
+import { startRealtime } from '../../realtime/index.js';
+import { textEvent } from './watch.js';
 
 export function serveCommand(): Command {
   return withGlobals(new Command('serve'))
@@ -15,6 +17,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--rate-limit <n>', 'requests per minute per token (0: off)').default(DEFAULT_RATE_LIMIT).argParser((v) => Number(v)))
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'and this private key (PEM)')
+    .option('--watch <paths...>', 'with --http: also follow these folders and files as logs arrive (as idcopilot watch does), in this process')
     .addHelpText('after', `
 The server holds the store for its lifetime (PGlite admits one process per data directory); other commands
 on the same --data directory say the store is in use. Every tool call, resource read and prompt is
@@ -24,6 +27,7 @@ Claude Desktop / VS Code / Cursor: see README, "Use it from Claude Desktop, VS C
     .action(async (opts, cmd: Command) => {
       if (Boolean(opts.stdio) === Boolean(opts.http)) usage('give exactly one of --stdio or --http HOST:PORT');
       if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) usage('--tls-cert and --tls-key go together');
+      if (opts.watch && !opts.http) usage('--watch goes with --http (or run idcopilot watch on its own)');
       if (!Number.isFinite(opts.rateLimit) || opts.rateLimit < 0) usage('--rate-limit must be a number of requests per minute (0: off)');
       const cfg = config(cmd);
       const say = (s: string) => process.stderr.write(s + '\n');
@@ -64,16 +68,26 @@ Claude Desktop / VS Code / Cursor: see README, "Use it from Claude Desktop, VS C
           }
           const { host, port } = listenAt!;
           const verifier = new TokenVerifier(db, { onLastUseError: (err) => say(`notice: could not record token use: ${err.message}`) });
-          const { app, close } = createCopilotApp({ runtime: rt, verifier, host, allowedHosts: opts.allowHost, rateLimitPerMinute: opts.rateLimit, routes: [webView({ verifier })] });
-          const server = await listen(app, host, port, opts.tlsCert ? { cert: opts.tlsCert, key: opts.tlsKey } : undefined);
+          // POST /ingest, the incremental engines and notifications (src/realtime); --watch follows files too.
+          const realtime = await startRealtime(db, { config: cfg, watch: opts.watch ? { paths: opts.watch } : null, onEvent: (e) => {
+            const line = textEvent(e);
+            if (line) say(line);
+          } });
+          const { app, close } = createCopilotApp({ runtime: rt, verifier, host, allowedHosts: opts.allowHost, rateLimitPerMinute: opts.rateLimit, routes: [webView({ verifier }), realtime.routes] });
+          const server = await listen(app, host, port, opts.tlsCert ? { cert: opts.tlsCert, key: opts.tlsKey } : undefined).catch(async (err) => {
+            await realtime.stop();
+            throw err;
+          });
           if (!opts.tlsCert && !isLoopback(host)) say('notice: serving plain HTTP beyond loopback: bearer tokens cross the network in clear; use --tls-cert/--tls-key or a TLS proxy');
           say(`identity-copilot MCP server listening on ${server.url} (${rt.tools.length} tools; bearer tokens: idcopilot token create)`);
           say(`web view (incidents, briefing; sign in with a token): ${server.url.replace(/\/mcp$/, '/')}`);
+          say(`ingest: POST ${server.url.replace(/\/mcp$/, '/ingest')} (scope write:ingest)${opts.watch ? `; watching ${opts.watch.join(', ')} (${realtime.files} file(s) found)` : ''}; incidents to ${realtime.notifyTarget ?? 'nowhere'}`);
           await new Promise<void>((resolve) => {
             process.once('SIGINT', resolve);
             process.once('SIGTERM', resolve);
           });
           say('stopping ...');
+          await realtime.stop();
           await close();
           await server.close();
         } finally {
