@@ -173,6 +173,15 @@ export class Watcher {
     await this.pumping;
   }
 
+  /** Scan now and read everything that is ready; resolves when nothing is due (files waiting to settle stay scheduled). */
+  async catchUp(): Promise<void> {
+    await this.scan();
+    while (this.pumping || this.due.size) {
+      if (this.pumping) await this.pumping;
+      else this.pump();
+    }
+  }
+
   /** Walk the roots; schedule every file whose size, mtime or inode is not what we last saw. */
   private scan(): Promise<number> {
     if (this.scanning) return this.scanning.then(() => this.counters.files);

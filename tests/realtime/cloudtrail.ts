@@ -84,3 +84,46 @@ export function benignAndAttack(start: Date, n: number, attacker = 'ci-deployer'
   out.push(ctRecord({ id: eventId(`attack-${attacker}-${victim}`), time: new Date(start.getTime() + n * 1000), user: attacker, action: 'CreateAccessKey', params: { userName: victim } }));
   return out;
 }
+
+const iso = (t: string | Date) => (typeof t === 'string' ? t : t.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+
+/** A user assumes a role: CloudTrail's AssumeRole record, with the session key the response names. */
+export function assumeRole(s: { id: string; time: string | Date; user: string; role: string; session: string; sessionKey: string }): Record<string, unknown> {
+  const r = ctRecord({ id: s.id, time: s.time, user: s.user, action: 'AssumeRole', source: 'sts.amazonaws.com', params: { roleArn: `arn:aws:iam::${ACCOUNT}:role/${s.role}`, roleSessionName: s.session, durationSeconds: 3600 } });
+  r.responseElements = {
+    credentials: { accessKeyId: s.sessionKey, sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLE', expiration: 'May 1, 2026, 11:00:00 AM' },
+    assumedRoleUser: { assumedRoleId: `AROA${hash(s.role).slice(0, 16).toUpperCase()}:${s.session}`, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${s.role}/${s.session}` },
+  };
+  return r;
+}
+
+/** A call made through an assumed-role session. */
+export function sessionCall(s: { id: string; time: string | Date; role: string; session: string; sessionKey: string; action: string; source?: string; params?: Record<string, unknown> }): Record<string, unknown> {
+  const roleId = `AROA${hash(s.role).slice(0, 16).toUpperCase()}`;
+  return {
+    eventVersion: '1.09',
+    userIdentity: {
+      type: 'AssumedRole', principalId: `${roleId}:${s.session}`, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${s.role}/${s.session}`, accountId: ACCOUNT, accessKeyId: s.sessionKey,
+      sessionContext: { sessionIssuer: { type: 'Role', principalId: roleId, arn: `arn:aws:iam::${ACCOUNT}:role/${s.role}`, accountId: ACCOUNT, userName: s.role }, webIdFederationData: {}, attributes: { creationDate: iso(s.time), mfaAuthenticated: 'false' } },
+    },
+    eventTime: iso(s.time), eventSource: s.source ?? 's3.amazonaws.com', eventName: s.action, awsRegion: 'us-east-1', sourceIPAddress: '198.51.100.7',
+    userAgent: 'aws-sdk-go-v2/1.30.0', requestParameters: s.params ?? null, responseElements: null, requestID: `req-${s.id}`, eventID: s.id,
+    readOnly: /^(Get|List|Describe)/.test(s.action), eventType: 'AwsApiCall', managementEvent: true, recipientAccountId: ACCOUNT, eventCategory: 'Management',
+  };
+}
+
+/** A deterministic mix of direct calls, role assumptions and session calls: events and observed hops. */
+export function mixedStream(n: number, start: Date, seed = 'mix'): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = new Date(start.getTime() + i * 1000);
+    const u = `svc-${i % 4}`;
+    const role = `app-${i % 3}`;
+    const key = `ASIA${hash(`${seed}-${i % 6}`).slice(0, 16).toUpperCase()}`;
+    const id = eventId(`${seed}-${i}`);
+    if (i % 5 === 0) out.push(assumeRole({ id, time: t, user: u, role, session: `${u}-s`, sessionKey: key }));
+    else if (i % 5 === 1) out.push(sessionCall({ id, time: t, role, session: `${u}-s`, sessionKey: key, action: 'GetObject', params: { bucketName: `data-${i % 2}`, key: 'x' } }));
+    else out.push(ctRecord({ id, time: t, user: u, action: i % 2 ? 'ListUsers' : 'GetUser', readOnly: true }));
+  }
+  return out;
+}
