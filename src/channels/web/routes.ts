@@ -53,6 +53,7 @@ export function webView(o: WebViewOptions): (app: Express, kit: RouteKit) => voi
     let signerPromise: Promise<LinkSigner> | null = o.signer ? Promise.resolve(o.signer) : null;
     const signer = () => (signerPromise ??= linkSigner(db));
     const loginLimiter = new RateLimiter(o.loginPerMinute ?? 10, 5, now);
+    const blockedUntil = new Map<string, number>();
     const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
 
     const headers: RequestHandler = (_req, res, next) => {
@@ -152,6 +153,7 @@ export function webView(o: WebViewOptions): (app: Express, kit: RouteKit) => voi
 
     app.post('/login', headers, form, async (req, res) => {
       const addr = req.socket.remoteAddress ?? 'unknown';
+      if (blockedUntil.size > 10_000) blockedUntil.clear();
       const body = (req.body ?? {}) as Record<string, unknown>;
       const next = typeof body.next === 'string' && SAFE_NEXT.test(body.next) ? body.next : '/';
       const again = (status: number, error: string) => {
@@ -160,15 +162,22 @@ export function webView(o: WebViewOptions): (app: Express, kit: RouteKit) => voi
         html(res, status, loginPage({ csrf, next, error }));
       };
       const anonymous: Principal = { name: 'anonymous', kind: 'human', scopes: [], transport: 'http', tokenId: null, expiresAt: null };
-      const wait = loginLimiter.take(addr);
-      if (wait !== null) {
+      const blocked = blockedUntil.get(addr) ?? 0;
+      if (blocked > now()) {
+        const wait = Math.ceil((blocked - now()) / 1000);
         res.set('Retry-After', String(wait));
         void audit(req, anonymous, 'auth', 'web-login', {}, null, async () => ({ value: null, outcome: 'rate_limited' })).catch(() => undefined);
-        return again(429, `Too many attempts: wait ${wait} s.`);
+        return again(429, `Too many failed attempts: wait ${wait} s.`);
       }
+      // Only failures count against an address: a team signing in from one office is not throttled.
+      const failed = (status: number, error: string, principal: Principal, outcome: 'denied' | 'unauthenticated', reason: string) => {
+        const wait = loginLimiter.take(addr);
+        if (wait !== null) blockedUntil.set(addr, now() + wait * 1000);
+        void audit(req, principal, 'auth', 'web-login', { reason }, null, async () => ({ value: null, outcome, error: reason })).catch(() => undefined);
+        again(status, error);
+      };
       if (!sameOrigin(req) || !equalSecrets(typeof body.csrf === 'string' ? body.csrf : null, readCookie(req, csrfCookie(req)))) {
-        void audit(req, anonymous, 'auth', 'web-login', { reason: 'csrf' }, null, async () => ({ value: null, outcome: 'denied', error: 'cross-site or stale login form' })).catch(() => undefined);
-        return again(403, 'The form expired or came from another site. Try again.');
+        return failed(403, 'The form expired or came from another site. Try again.', anonymous, 'denied', 'cross-site or stale login form');
       }
       const token = typeof body.token === 'string' ? body.token.trim() : '';
       let principal: Awaited<ReturnType<TokenVerifier['verify']>> = null;
@@ -177,13 +186,9 @@ export function webView(o: WebViewOptions): (app: Express, kit: RouteKit) => voi
       } catch {
         principal = null;
       }
-      if (!principal) {
-        void audit(req, anonymous, 'auth', 'web-login', {}, null, async () => ({ value: null, outcome: 'unauthenticated' })).catch(() => undefined);
-        return again(401, 'That token was not accepted.');
-      }
+      if (!principal) return failed(401, 'That token was not accepted.', anonymous, 'unauthenticated', 'invalid, revoked or expired token');
       if (!hasScope(principal.scopes, 'read:incidents') && !hasScope(principal.scopes, 'read:briefing')) {
-        void audit(req, principal, 'auth', 'web-login', {}, null, async () => ({ value: null, outcome: 'denied', error: 'needs read:incidents or read:briefing' })).catch(() => undefined);
-        return again(403, 'This token holds neither read:incidents nor read:briefing, which the web view needs.');
+        return failed(403, 'This token holds neither read:incidents nor read:briefing, which the web view needs.', principal, 'denied', 'needs read:incidents or read:briefing');
       }
       const { id, session } = sessions.create(principal);
       await audit(req, principal, 'auth', 'web-login', { scopes: principal.scopes }, null, async () => ({ value: null, outcome: 'ok' }));
