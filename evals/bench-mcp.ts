@@ -200,6 +200,10 @@ async function main() {
       await http.close();
       await rt.close();
       const [audit] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log');
+      // What the audit log says each call took inside the server (tool, bounds, fencing), for comparison
+      // with what the clients saw (plus HTTP, the MCP transport, the audit write and queueing).
+      const inside = await db.query<{ name: string; d: number }>(`SELECT name, duration_ms AS d FROM audit_log WHERE kind = 'tool' AND principal LIKE 'bench-%' ORDER BY time DESC LIMIT 200000`);
+      const insideBy = (name: string) => summary(inside.filter((r) => r.name === name).map((r) => Number(r.d)));
       const v0 = performance.now();
       const verified = await verifyAudit(db);
       const verifyS = Math.round((performance.now() - v0) / 100) / 10;
@@ -214,6 +218,7 @@ async function main() {
         callsPerSecond: Math.round(calls / elapsed),
         get_identity: summary(lat.get_identity),
         trace_delegation: summary(lat.trace_delegation),
+        insideServer: { get_identity: insideBy('get_identity'), trace_delegation: insideBy('trace_delegation') },
         errors,
         audit: { recordsDuringRun: audit.n - auditBefore.n, total: audit.n, verified: verified.ok, verifySeconds: verifyS },
       };
