@@ -3,6 +3,7 @@ import type { Db } from '../../store/index.js';
 import { agentFamily } from '../baseline/profile.js';
 import type { ChainResolver } from './chains.js';
 import { EVENT_LITE_SQL, eventFromRow, isWrite, loadEvents, type EventLite } from './events.js';
+import { jsonRows } from './rows.js';
 import type { Story } from './grouping.js';
 
 /**
@@ -43,7 +44,7 @@ export async function storyActivity(db: Db, stories: Story[], resolver: ChainRes
   const lanes = await lanesOf(db, stories);
   const perStory: EventLite[][] = stories.map(() => []);
   if (lanes.length) {
-    const rows = await db.query(`
+    const rows = await jsonRows(db, `
       SELECT l.s, e.* FROM json_to_recordset($1::json) AS l(s int, actor text, creds jsonb, t0 timestamptz)
       CROSS JOIN LATERAL (
         ${EVENT_LITE_SQL}

@@ -1,5 +1,6 @@
 import { SEVERITY_RANK, type Severity } from '../../model/index.js';
 import type { Db, Row } from '../../store/index.js';
+import { jsonRows } from './rows.js';
 
 /** An alert as correlation reads it. */
 export interface AlertLite {
@@ -16,6 +17,8 @@ export interface AlertLite {
   confidence: number;
   description: string;
   mitre: string[];
+  /** Only the first cited event was read (loadAlerts); completeAlerts reads the rest. */
+  partial?: boolean;
 }
 
 const json = (v: unknown): any => (typeof v === 'string' ? JSON.parse(v) : v);
@@ -42,10 +45,14 @@ function alertFromRow(r: Row): AlertLite {
 const ALERT_SQL = `SELECT id, time, source, severity, title, rule, identities::text AS identities, credentials::text AS credentials,
   events::text AS events, confidence, description, mitre::text AS mitre FROM alerts`;
 
+/** The same columns as JSON values, for jsonRows (one aggregated value instead of ten thousand rows). */
+const ALERT_JSON_SQL = `SELECT id, time, source, severity, title, rule, identities, credentials, events, confidence, mitre FROM alerts`;
+
 /** Alerts in the triage window (data time), oldest first. */
 export async function loadAlerts(db: Db, window: { since: Date | null; asOf: Date }): Promise<AlertLite[]> {
-  const rows = await db.query(`${ALERT_SQL} WHERE time <= $1 AND ($2::timestamptz IS NULL OR time >= $2) ORDER BY time, id`, [window.asOf, window.since]);
-  return rows.map(alertFromRow);
+  // Sorted here rather than in SQL: the store then streams rows in storage order, which is cheaper.
+  const rows = await jsonRows(db, `${ALERT_JSON_SQL} WHERE time <= $1 AND ($2::timestamptz IS NULL OR time >= $2)`, [window.asOf, window.since]);
+  return rows.map(alertFromRow).sort((a, b) => a.ms - b.ms || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 export async function alertsById(db: Db, ids: string[]): Promise<AlertLite[]> {
@@ -65,4 +72,20 @@ export function maxSeverity(list: { severity: Severity }[]): Severity {
 /** What detected it, for "corroborated by": a vendor, a rule, or a kind of behavioural deviation. */
 export function detectorOf(a: AlertLite): string {
   return a.rule ? `${a.source}/${a.rule}` : `${a.source}/${a.title}`;
+}
+
+/** Read the full event lists of alerts that were loaded light, in place. */
+export async function completeAlerts(db: Db, alerts: AlertLite[]): Promise<void> {
+  const want = alerts.filter((a) => a.partial);
+  if (!want.length) return;
+  const rows = await db.query(`SELECT id, events::text AS events, description FROM alerts WHERE id = ANY($1::text[])`, [want.map((a) => a.id)]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const a of want) {
+    const r = byId.get(a.id);
+    if (r) {
+      a.events = json(r.events) ?? a.events;
+      a.description = r.description ?? '';
+    }
+    a.partial = false;
+  }
 }

@@ -1,6 +1,8 @@
 import type { ChainLink, EdgeKind } from '../../model/index.js';
 import type { Db } from '../../store/index.js';
 import { isWrite, loadEvents, type EventLite } from './events.js';
+import { jsonRows } from './rows.js';
+import type { FactBook } from './facts.js';
 
 /**
  * The delegation chain behind events, resolved in batches: the same reading of the logs as
@@ -65,7 +67,8 @@ export class ChainResolver {
   private readonly hrOf = new Map<string, string | null>();
   private uniqueIds: Map<string, string> | null = null;
 
-  constructor(private readonly db: Db) {}
+  /** With a FactBook, identities are read once for both the chains and the weighing that follows. */
+  constructor(private readonly db: Db, private readonly facts?: FactBook) {}
 
   /** Chains of many events: one walk per distinct (actor, credential, session, people) combination. */
   async resolveEvents(list: EventLite[]): Promise<Map<string, ResolvedChain>> {
@@ -310,7 +313,7 @@ export class ChainResolver {
   private async loadCreds(ids: string[]): Promise<void> {
     const want = [...new Set(ids)].filter((id) => !this.creds.has(id));
     if (!want.length) return;
-    for (const r of await this.db.query(`SELECT id, identity_id, attributes->>'issuedBy' AS issued_by FROM credentials WHERE id = ANY($1::text[])`, [want])) {
+    for (const r of await jsonRows(this.db, `SELECT id, identity_id, attributes->>'issuedBy' AS issued_by FROM credentials WHERE id = ANY($1::text[])`, [want])) {
       this.creds.set(r.id, { identityId: r.identity_id, issuedBy: r.issued_by ?? null });
     }
     for (const id of want) if (!this.creds.has(id)) this.creds.set(id, null);
@@ -319,7 +322,16 @@ export class ChainResolver {
   private async loadKinds(ids: string[]): Promise<void> {
     const want = [...new Set(ids)].filter((id) => !this.identityKinds.has(id));
     if (!want.length) return;
-    for (const r of await this.db.query('SELECT id, kind, origin FROM identities WHERE id = ANY($1::text[])', [want])) {
+    if (this.facts) {
+      await this.facts.load(want);
+      for (const id of want) {
+        const f = this.facts.get(id);
+        this.identityKinds.set(id, f?.kind ?? null);
+        if (f) this.origins.set(id, f.origin);
+      }
+      return;
+    }
+    for (const r of await jsonRows(this.db, 'SELECT id, kind, origin FROM identities WHERE id = ANY($1::text[])', [want])) {
       this.identityKinds.set(r.id, r.kind);
       this.origins.set(r.id, r.origin);
     }
@@ -330,7 +342,7 @@ export class ChainResolver {
     const want = [...new Set(ids)].filter((id) => !this.holders.has(id));
     if (!want.length) return;
     for (const id of want) this.holders.set(id, []);
-    for (const r of await this.db.query(`SELECT from_id, to_id FROM edges WHERE kind = 'owns_credential' AND to_id = ANY($1::text[]) ORDER BY to_id, observed DESC, count DESC, from_id`, [want])) {
+    for (const r of await jsonRows(this.db, `SELECT from_id, to_id FROM edges WHERE kind = 'owns_credential' AND to_id = ANY($1::text[]) ORDER BY to_id, observed DESC, count DESC, from_id`, [want])) {
       this.holders.get(r.to_id)!.push(r.from_id);
     }
   }
@@ -340,7 +352,7 @@ export class ChainResolver {
     if (!want.length) return;
     for (const id of want) this.actsFor.set(id, null);
     // An agent's person: the acts_for edge it states (agent -> person), strongest first.
-    for (const r of await this.db.query(`SELECT DISTINCT ON (from_id) from_id, to_id FROM edges WHERE kind = 'acts_for' AND from_id = ANY($1::text[])
+    for (const r of await jsonRows(this.db, `SELECT DISTINCT ON (from_id) from_id, to_id FROM edges WHERE kind = 'acts_for' AND from_id = ANY($1::text[])
       ORDER BY from_id, (to_id LIKE 'hr:%') ASC, observed DESC, count DESC, to_id`, [want])) {
       const kind = this.identityKinds.get(r.from_id);
       // Agents act for people; an app's acts_for edges are the people who used it, not who stands behind it.
@@ -367,7 +379,7 @@ export class ChainResolver {
     const want = [...new Set(ids)].filter((id) => !this.hrOf.has(id) && !id.startsWith('hr:'));
     if (!want.length) return;
     for (const id of want) this.hrOf.set(id, null);
-    const rows = await this.db.query(`
+    const rows = await jsonRows(this.db, `
       SELECT from_id AS a, to_id AS b FROM edges WHERE kind = 'same_as' AND from_id = ANY($1::text[]) AND to_id LIKE 'hr:employee:%'
       UNION ALL
       SELECT to_id AS a, from_id AS b FROM edges WHERE kind = 'same_as' AND to_id = ANY($1::text[]) AND from_id LIKE 'hr:employee:%'`, [want]);

@@ -1,4 +1,5 @@
 import type { Db, Row } from '../../store/index.js';
+import { jsonRows } from './rows.js';
 
 /** The columns of an event that correlation reads: no detail, no resources unless asked. */
 export interface EventLite {
@@ -35,10 +36,13 @@ export interface EventLite {
   createdKey: string | null;
 }
 
-export const EVENT_LITE_SQL = `SELECT id, time, provider, service, action, outcome, actor_id, chain::text AS chain, target,
-  source_ip, source_kind, user_agent, account, detail->>'principalId' AS principal_id, resources::text AS resources,
+export const EVENT_LITE_SQL = `SELECT id, time, provider, service, action, outcome, actor_id, chain, target,
+  source_ip, source_kind, user_agent, account, detail->>'principalId' AS principal_id, resources,
   detail->>'readOnly' AS read_only, detail->'responseElements'->'credentials'->>'accessKeyId' AS issued_key,
   detail->'responseElements'->'accessKey'->>'accessKeyId' AS created_key FROM events`;
+
+/** Just what a chain needs: who, with what credential and session, doing what to what. */
+export const EVENT_CHAIN_SQL = `SELECT id, time, provider, action, outcome, actor_id, chain, target FROM events`;
 
 const json = (v: unknown): any => (typeof v === 'string' ? JSON.parse(v) : v);
 
@@ -68,11 +72,11 @@ export function eventFromRow(r: Row): EventLite {
 }
 
 /** Events by id, in chunks (an ANY() of tens of thousands of ids is one query per chunk, not per id). */
-export async function loadEvents(db: Db, ids: Iterable<string>, cache: Map<string, EventLite | null> = new Map()): Promise<Map<string, EventLite | null>> {
+export async function loadEvents(db: Db, ids: Iterable<string>, cache: Map<string, EventLite | null> = new Map(), sql: string = EVENT_LITE_SQL): Promise<Map<string, EventLite | null>> {
   const want = [...new Set(ids)].filter((id) => !cache.has(id));
   for (let i = 0; i < want.length; i += 20_000) {
     const chunk = want.slice(i, i + 20_000);
-    for (const r of await db.query(`${EVENT_LITE_SQL} WHERE id = ANY($1::text[])`, [chunk])) cache.set(r.id, eventFromRow(r));
+    for (const r of await jsonRows(db, `${sql} WHERE id = ANY($1::text[])`, [chunk])) cache.set(r.id, eventFromRow(r));
     for (const id of chunk) if (!cache.has(id)) cache.set(id, null);
   }
   return cache;

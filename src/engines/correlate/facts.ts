@@ -1,4 +1,5 @@
 import type { Db } from '../../store/index.js';
+import { jsonRows } from './rows.js';
 import { ownersOf, type OwnerInfo } from '../ownership.js';
 
 /** What correlation needs to know about an identity to weigh and act on a story. */
@@ -51,8 +52,15 @@ export class FactBook {
   /** AWS accounts the inventory describes: a root of any other account is another organisation's. */
   private async internalAccounts(): Promise<Set<string>> {
     if (!this.internal) {
-      const rows = await this.db.query(`SELECT DISTINCT account FROM identities WHERE provider = 'aws' AND origin = 'inventory' AND account IS NOT NULL AND kind <> 'role' UNION
-        SELECT DISTINCT account FROM resources WHERE provider = 'aws' AND account IS NOT NULL`);
+      // Distinct accounts by skipping through the account index (a handful of accounts, a million identities),
+      // each kept when an inventory describes something in it besides its root.
+      const rows = await this.db.query(`
+        WITH RECURSIVE a AS (
+          SELECT min(account) AS v FROM identities
+          UNION ALL SELECT (SELECT min(account) FROM identities WHERE account > a.v) FROM a WHERE a.v IS NOT NULL)
+        SELECT v AS account FROM a WHERE v ~ '^[0-9]{12}$'
+          AND EXISTS (SELECT 1 FROM identities i WHERE i.account = a.v AND i.provider = 'aws' AND i.origin = 'inventory' AND i.kind <> 'role')
+        UNION SELECT DISTINCT account FROM resources WHERE provider = 'aws' AND account IS NOT NULL`);
       this.internal = new Set(rows.map((r) => String(r.account)));
     }
     return this.internal;
@@ -63,11 +71,11 @@ export class FactBook {
     const want = [...new Set(ids)].filter((id) => !this.facts.has(id));
     for (let i = 0; i < want.length; i += 20_000) {
       const chunk = want.slice(i, i + 20_000);
-      const [rows, privs] = await Promise.all([
-        this.db.query(`SELECT id, kind, provider, name, email, account, environment, status, autonomy, origin, created_at, last_seen_at,
-            attributes::text AS attributes, tags::text AS tags FROM identities WHERE id = ANY($1::text[])`, [chunk]),
-        this.db.query(`SELECT identity_id, ${PRIV_SQL} AS level FROM entitlements WHERE identity_id = ANY($1::text[]) AND effect = 'Allow' AND via <> 'boundary' GROUP BY identity_id`, [chunk]),
-      ]);
+      const rows = await jsonRows(this.db, `SELECT id, kind, provider, name, email, account, environment, status, autonomy, origin, created_at, last_seen_at,
+            attributes, tags FROM identities WHERE id = ANY($1::text[])`, [chunk]);
+      // Keys and tokens hold no entitlements of their own (their principal does): no need to ask.
+      const principals = rows.filter((r) => r.kind !== 'api_key' && r.kind !== 'certificate').map((r) => r.id);
+      const privs = principals.length ? await jsonRows(this.db, `SELECT identity_id, ${PRIV_SQL} AS level FROM entitlements WHERE identity_id = ANY($1::text[]) AND effect = 'Allow' AND via <> 'boundary' GROUP BY identity_id`, [principals]) : [];
       const level = new Map(privs.map((p) => [p.identity_id, Number(p.level)]));
       for (const r of rows) {
         const attributes = (typeof r.attributes === 'string' ? JSON.parse(r.attributes) : r.attributes) ?? {};

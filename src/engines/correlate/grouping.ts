@@ -1,7 +1,7 @@
 import { SEVERITY_RANK, type ChainLink } from '../../model/index.js';
 import type { AlertLite } from './alerts.js';
 import { ChainResolver, type ResolvedChain } from './chains.js';
-import { loadEvents, type EventLite } from './events.js';
+import { EVENT_CHAIN_SQL, loadEvents, type EventLite } from './events.js';
 import type { Db } from '../../store/index.js';
 
 /**
@@ -42,11 +42,20 @@ export interface Anchored {
  * who acted through what), else the credential or identity it names.
  */
 export async function anchorAlerts(db: Db, alerts: AlertLite[], resolver = new ChainResolver(db)): Promise<{ anchored: Anchored[]; events: Map<string, EventLite | null> }> {
-  const events = await loadEvents(db, alerts.map((a) => a.events[0]).filter(Boolean));
+  // Alerts naming the same identities and credentials come from the same actor through the same
+  // credential or session: one representative event per signature is traced, not one per alert.
+  const signature = (a: AlertLite) => `${[...a.identities].sort().join(',')}|${[...a.credentials].sort().join(',')}`;
+  const representative = new Map<string, AlertLite>();
+  for (const a of alerts) {
+    const k = signature(a);
+    if (!representative.has(k) || (!representative.get(k)!.events[0] && a.events[0])) representative.set(k, a);
+  }
+  const reps = [...representative.values()];
+  const events = await loadEvents(db, reps.map((a) => a.events[0]).filter(Boolean), new Map(), EVENT_CHAIN_SQL);
   const withEvent: EventLite[] = [];
   const subjects: { id: string; credential: boolean }[] = [];
   const subjectOf = new Map<string, string>();
-  for (const a of alerts) {
+  for (const a of reps) {
     const e = a.events[0] ? events.get(a.events[0]) : null;
     if (e) {
       withEvent.push(e);
@@ -57,12 +66,12 @@ export async function anchorAlerts(db: Db, alerts: AlertLite[], resolver = new C
     subjectOf.set(a.id, s.id);
   }
   const [byEvent, bySubject] = await Promise.all([resolver.resolveEvents(withEvent), resolver.resolveSubjects(subjects)]);
-  const anchored: Anchored[] = [];
-  for (const a of alerts) {
+  const chainOfRep = new Map<string, ResolvedChain>();
+  for (const a of reps) {
     const viaEvent = a.events[0] ? byEvent.get(a.events[0]) : undefined;
-    const chain = viaEvent ?? bySubject.get(subjectOf.get(a.id)!)!;
-    anchored.push({ alert: a, chain });
+    chainOfRep.set(signature(a), viaEvent ?? bySubject.get(subjectOf.get(a.id)!)!);
   }
+  const anchored: Anchored[] = alerts.map((a) => ({ alert: a, chain: chainOfRep.get(signature(a))! }));
   return { anchored, events };
 }
 

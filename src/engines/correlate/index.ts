@@ -7,7 +7,7 @@ import {
 import type { Db } from '../../store/index.js';
 import { planActions } from './actions.js';
 import { behaviourOf, storyActivity, type StoryActivity } from './activity.js';
-import { alertsById, loadAlerts, type AlertLite } from './alerts.js';
+import { alertsById, completeAlerts, loadAlerts, type AlertLite } from './alerts.js';
 import { ChainResolver } from './chains.js';
 import { FactBook } from './facts.js';
 import { anchorAlerts, groupStories, type Story } from './grouping.js';
@@ -15,6 +15,7 @@ import { businessImpact, withReach, type ImpactResult } from './impact.js';
 import { assignIds, loadStored, saveIncidents, type Assignment, type IncidentRow } from './persist.js';
 import { prioritize, type Priority } from './priority.js';
 import { suppressedBy } from './suppressions.js';
+import { jsonRows } from './rows.js';
 
 export { setIncidentStatus, incidentHistory, STATUS_VERBS, type StatusVerb } from './persist.js';
 export { loadSuppressions, appendSuppression, parseSuppressions, DEFAULT_SUPPRESSIONS_FILE } from './suppressions.js';
@@ -101,7 +102,8 @@ export async function correlate(db: Db, opts: TriageOptions = {}): Promise<Triag
     if (r) suppressed.set(a.id, { rule: r.id, alert: a });
     else kept.push(a);
   }
-  const resolver = new ChainResolver(db);
+  const facts = new FactBook(db);
+  const resolver = new ChainResolver(db, facts);
   const { anchored: all } = await anchorAlerts(db, kept, resolver);
   const late = rules.filter((r) => r.match.rootIdentity !== undefined);
   const anchored = late.length ? all.filter((x) => {
@@ -111,10 +113,13 @@ export async function correlate(db: Db, opts: TriageOptions = {}): Promise<Triag
   }) : all;
   lap('anchor');
 
-  const facts = new FactBook(db);
   await facts.load(anchored.flatMap((x) => [...x.chain.links.map((l) => l.identity), ...(x.chain.person ? [x.chain.person] : [])]));
   const stories = groupStories(anchored, (id) => facts.kind(id), { gapMs });
-  await facts.loadOwners(new Set(stories.flatMap((s) => s.chain.map((l) => l.identity))));
+  // Owners weigh only where someone must answer for a machine: people and keys are skipped here.
+  await facts.loadOwners(new Set(stories.flatMap((s) => s.chain.map((l) => l.identity)).filter((id) => {
+    const f = facts.get(id);
+    return f !== null && f.kind !== 'human' && f.kind !== 'api_key' && !f.accountRoot && !f.external;
+  })));
   lap('group');
 
   const asOfMs = asOf.getTime();
@@ -131,6 +136,8 @@ export async function correlate(db: Db, opts: TriageOptions = {}): Promise<Triag
   open.sort(byScore);
   const enrichN = opts.enrich ?? Math.max(3 * top, top + 10);
   const candidates = open.slice(0, enrichN);
+  await completeAlerts(db, candidates.flatMap((s) => s.alerts));
+  for (const s of candidates) s.events = [...new Set(s.alerts.flatMap((a) => a.events))].slice(0, 200);
   const activity = await storyActivity(db, candidates, resolver, { asOfMs });
   await facts.load(candidates.flatMap((s) => [...activity.get(s)!.events.map((e) => e.actorId)]));
   const impacts = new Map<Story, ImpactResult>();
@@ -146,6 +153,7 @@ export async function correlate(db: Db, opts: TriageOptions = {}): Promise<Triag
   lap('enrich');
 
   const shown = open.slice(0, top);
+  await facts.loadOwners(new Set(shown.flatMap((s) => [...s.chain.map((l) => l.identity), ...(s.person ? [s.person] : [])])));
   const incidents: TriageIncident[] = [];
   const storyOf = new Map<string, Story>();
   for (const [i, s] of shown.entries()) {
@@ -162,7 +170,7 @@ export async function correlate(db: Db, opts: TriageOptions = {}): Promise<Triag
   lap('actions');
 
   if (opts.persist !== false) {
-    const rows: IncidentRow[] = stories.map((s) => {
+    const rows: IncidentRow[] = stories.filter((s) => changed(s, assigned.get(s)!, prio.get(s)!, incidents)).map((s) => {
       const p = prio.get(s)!;
       const inc = incidents.find((x) => x.id === assigned.get(s)!.id) ?? null;
       return {
@@ -197,6 +205,17 @@ export async function correlate(db: Db, opts: TriageOptions = {}): Promise<Triag
     durationMs: Math.round(performance.now() - started),
   };
   return { result, stories: storyOf, timings };
+}
+
+/**
+ * Whether a story differs from its stored incident: re-runs over the same data then write only the
+ * incidents shown (their assessment is refreshed) and what moved, not thousands of identical rows.
+ */
+function changed(s: Story, a: Assignment, p: Priority, shown: TriageIncident[]): boolean {
+  const st = a.stored;
+  if (!st || a.isNew || a.reopened || shown.some((i) => i.id === a.id)) return true;
+  if (st.severity !== p.severity || Math.abs(st.score - p.score) > 0.05 || st.lastMs < s.lastMs || st.alerts.size !== s.alerts.length) return true;
+  return s.alerts.some((x) => !st.alerts.has(x.id));
 }
 
 /** Bring the detections up to date (incrementally): logs alone must yield alerts. */
@@ -252,7 +271,7 @@ async function hopActivity(db: Db, stories: Story[]): Promise<Map<Story, number>
   const out = new Map<Story, number>();
   for (let c = 0; c < rows.length; c += 10_000) {
     const chunk = rows.slice(c, c + 10_000);
-    const found = await db.query<{ i: number; last: Date | null }>(`
+    const found = await jsonRows<{ i: number; last: string | null }>(db, `
       SELECT x.i, max(e.last_seen) AS last FROM json_to_recordset($1::json) AS x(i int, f text, k text, t text)
       JOIN edges e ON e.from_id = x.f AND e.kind = x.k AND e.to_id = x.t AND e.observed GROUP BY x.i`, [JSON.stringify(chunk)]);
     for (const r of found) if (r.last) out.set(stories[r.i], Math.max(out.get(stories[r.i]) ?? 0, new Date(r.last).getTime()));

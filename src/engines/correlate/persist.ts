@@ -2,6 +2,7 @@ import { CopilotError } from '../../lib/errors.js';
 import { shortHash } from '../../lib/secrets.js';
 import type { IncidentHistoryEntry, IncidentStatus, TriageIncident } from '../../model/index.js';
 import type { Db } from '../../store/index.js';
+import { jsonRows } from './rows.js';
 import type { Story } from './grouping.js';
 
 /**
@@ -19,6 +20,8 @@ export interface StoredIncident {
   alerts: Set<string>;
   firstMs: number;
   lastMs: number;
+  severity: string;
+  score: number;
 }
 
 export interface Assignment {
@@ -28,6 +31,7 @@ export interface Assignment {
   reopened: boolean;
   /** Closed, and nothing newer than the decision: counted, not shown. */
   closed: boolean;
+  stored?: StoredIncident;
 }
 
 const CLOSED: IncidentStatus[] = ['resolved', 'false_positive', 'suppressed'];
@@ -35,11 +39,12 @@ const CLOSED: IncidentStatus[] = ['resolved', 'false_positive', 'suppressed'];
 export async function loadStored(db: Db, keys: string[]): Promise<Map<string, StoredIncident[]>> {
   const out = new Map<string, StoredIncident[]>();
   if (!keys.length) return out;
-  const rows = await db.query(`SELECT id, story_key, status, status_at, alerts::text AS alerts, first_seen, last_seen FROM incidents WHERE story_key = ANY($1::text[])`, [keys]);
+  const rows = await jsonRows(db, `SELECT id, story_key, status, status_at, alerts, first_seen, last_seen, severity, score FROM incidents WHERE story_key = ANY($1::text[])`, [keys]);
   for (const r of rows) {
     const s: StoredIncident = {
       id: r.id, storyKey: r.story_key, status: r.status, statusAtMs: r.status_at ? new Date(r.status_at).getTime() : null,
-      alerts: new Set(JSON.parse(r.alerts)), firstMs: r.first_seen ? new Date(r.first_seen).getTime() : 0, lastMs: r.last_seen ? new Date(r.last_seen).getTime() : 0,
+      alerts: new Set(typeof r.alerts === 'string' ? JSON.parse(r.alerts) : r.alerts), firstMs: r.first_seen ? new Date(r.first_seen).getTime() : 0, lastMs: r.last_seen ? new Date(r.last_seen).getTime() : 0,
+      severity: r.severity, score: Number(r.score),
     };
     const list = out.get(s.storyKey);
     if (list) list.push(s);
@@ -73,7 +78,7 @@ export function assignIds(stories: Story[], stored: Map<string, StoredIncident[]
       const newer = s.alerts.some((a) => best!.statusAtMs === null || a.ms > best!.statusAtMs);
       const closed = CLOSED.includes(best.status) && !newer;
       const reopened = CLOSED.includes(best.status) && newer;
-      out.set(s, { id: best.id, status: reopened ? 'open' : best.status, isNew: false, reopened, closed });
+      out.set(s, { id: best.id, status: reopened ? 'open' : best.status, isNew: false, reopened, closed, stored: best });
       continue;
     }
     let id = newIncidentId(s);
