@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import { audited, type RouteKit } from '../mcp/index.js';
-import type { RequestCaller } from '../mcp/http/auth.js';
+import { hasScope, type Scope } from '../audit/index.js';
+import { forbidden, type RequestCaller } from '../mcp/http/auth.js';
 import type { RealtimeService } from './service.js';
 
 /**
@@ -47,6 +48,15 @@ export function ingestRoutes(service: RealtimeService, opts: IngestRouteOptions 
       refusedAt.set(c.principal.tokenId, Date.now());
       void audited(kit.runtime, { principal: c.principal, client: c.client, kind: 'admin', name: 'http:ingest', args: { status, reason } },
         async () => ({ value: null, outcome: 'rate_limited' as const, error: reason })).catch(() => undefined);
+    };
+
+    // A missing scope is refused and audited, as the MCP endpoint's own denials are.
+    const requireScope = (scope: Scope): RequestHandler => (req, res, next) => {
+      const c = caller(res);
+      if (hasScope(c.principal.scopes, scope)) return next();
+      void audited(kit.runtime, { principal: c.principal, client: c.client, kind: 'admin', name: 'http:ingest', args: { method: req.method, path: req.path } },
+        async () => ({ value: null, outcome: 'denied' as const, error: `missing scope ${scope}` })).catch(() => undefined);
+      forbidden(res, scope);
     };
 
     const ingest: RequestHandler = async (req, res) => {
@@ -122,8 +132,8 @@ export function ingestRoutes(service: RealtimeService, opts: IngestRouteOptions 
       }
     };
 
-    app.post('/ingest', kit.authenticate, kit.requireScope('write:ingest'), ingest);
-    app.get('/ingest/status', kit.authenticate, kit.requireScope('write:ingest'), status);
+    app.post('/ingest', kit.authenticate, requireScope('write:ingest'), ingest);
+    app.get('/ingest/status', kit.authenticate, requireScope('write:ingest'), status);
   };
 }
 
