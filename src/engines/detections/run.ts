@@ -100,7 +100,8 @@ export async function runDetections(db: Db, opts: DetectOptions = {}): Promise<D
   let last: EventView | null = null;
   for (;;) {
     let mark = performance.now();
-    const rows = await db.query(`${EVENT_SQL} WHERE (e.time, e.id) > ($1::timestamptz, $2::text) ORDER BY e.time, e.id LIMIT ${pageSize}`, [cursor.time, cursor.id]);
+    // The copilot's own audit events (provider copilot) are not identity activity to judge.
+    const rows = await db.query(`${EVENT_SQL} WHERE (e.time, e.id) > ($1::timestamptz, $2::text) AND e.provider <> 'copilot' ORDER BY e.time, e.id LIMIT ${pageSize}`, [cursor.time, cursor.id]);
     if (rows.length === 0) break;
     const views = rows.map(viewFromRow);
     await identityFacts.hydrate(db, views);

@@ -1,5 +1,5 @@
 import { networkOf } from '../../lib/network.js';
-import type { Event, IdentityInput } from '../../model/index.js';
+import type { Event } from '../../model/index.js';
 import type { Db, Row } from '../../store/index.js';
 
 /**
@@ -199,11 +199,14 @@ export class FactsCache {
   }
 }
 
+/** What a view needs to know of an identity (an Identity record, or less). */
+export type IdentityLike = Partial<Record<'kind' | 'name' | 'account' | 'environment' | 'provider', string | null>>;
+
 /**
  * The same view from canonical records, without a store: what the Panther conformance test and unit
  * tests use. Identities are the ones the connector emitted alongside the event.
  */
-export function viewFromEvent(e: Event, identities: ReadonlyMap<string, Pick<IdentityInput, 'kind' | 'name' | 'account' | 'environment' | 'provider'>>): EventView {
+export function viewFromEvent(e: Event, identities: ReadonlyMap<string, IdentityLike>): EventView {
   const a = identities.get(e.actorId);
   const t = e.target ? identities.get(e.target) : undefined;
   const chain = e.chain as unknown as Record<string, unknown>;

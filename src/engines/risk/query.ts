@@ -1,7 +1,6 @@
 import { CONTRACT_VERSION, type RiskResult } from '../../model/index.js';
 import type { Db } from '../../store/index.js';
 import { RISK_ENGINE } from './score-all.js';
-import { scoreSql } from './score.js';
 
 /**
  * Scores and their factors as the `risk --json` contract: the identities with the highest scores, or
@@ -24,13 +23,9 @@ export async function riskOf(db: Db, q: RiskQuery = {}): Promise<RiskResult> {
   const kindsParam = q.kinds ? `$${params.push(q.kinds)}::text[]` : null;
   const where = [idsParam ? `i.id = ANY(${idsParam})` : null, kindsParam ? `i.kind = ANY(${kindsParam})` : null].filter(Boolean);
   const rows = await db.query<{ id: string; kind: string; name: string; score: number; factors: RiskResult['identities'][number]['factors'] | null }>(`
-    WITH s AS (
-      SELECT f.identity_id, ${scoreSql('f.weight')} AS score FROM findings f
-      ${idsParam ? `WHERE f.identity_id = ANY(${idsParam})` : ''}
-      GROUP BY f.identity_id),
-    picked AS (
-      SELECT i.id, i.kind, i.name, coalesce(s.score, 0) AS score
-      FROM ${idsParam ? 'identities i LEFT JOIN s ON s.identity_id = i.id' : 's JOIN identities i ON i.id = s.identity_id'}
+    WITH picked AS (
+      SELECT i.id, i.kind, i.name, coalesce(s.score, 0)::int AS score
+      FROM ${idsParam ? 'identities i LEFT JOIN risk_scores s ON s.identity_id = i.id' : 'risk_scores s JOIN identities i ON i.id = s.identity_id'}
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY score DESC, i.id LIMIT ${top})
     SELECT p.id, p.kind, p.name, p.score,

@@ -4,19 +4,22 @@ import { PROVIDER_MANAGED_SQL } from '../inventory.js';
 import { externalPrivesc, type PrivescSource } from './privesc.js';
 import { scoreSql, SEVERITY_OF_WEIGHT_SQL } from './score.js';
 import { riskSettings, type RiskSettings } from './settings.js';
-import { OWN_TITLES, PARAMS, SIGNALS } from './signals.js';
+import { OWN_TITLES, PARAMS, PARAMS_MARK, PREP, SIGNALS } from './signals.js';
 
 /**
  * Re-score every identity in a few set-based statements, in one transaction:
  *
- * 1. every signal query (./signals.ts) writes its rows into a temporary table;
- * 2. one aggregate keeps, per identity and code, the strongest signal's weight with the evidence and
+ * 1. shared aggregates (entitlements per identity, event use per actor and per credential) go into
+ *    temporary tables, one pass each;
+ * 2. every signal query (./signals.ts) writes its rows into a temporary table;
+ * 3. one aggregate keeps, per identity and code, the strongest signal's weight and evidence with the
  *    details of all of them (the factors);
- * 3. the findings table becomes exactly those factors (first_seen survives, last_seen = asOf);
- * 4. the day's posture snapshot is written from the same data.
+ * 4. the findings and risk_scores tables become exactly those factors and their scores, writing only
+ *    what changed (a finding keeps first_seen; last_seen is the data time of its last change);
+ * 5. the day's posture snapshot is written from the same data.
  *
- * Scores are never stored per identity: they are `scoreSql` over the findings, so a score and the
- * factors it is made of cannot disagree. Time is the data's: asOf is the latest event in the store.
+ * A score is `scoreSql` over the same factors the findings hold, in the same transaction, so the two
+ * cannot disagree. Time is the data's: asOf is the latest event in the store.
  */
 export interface ScoreOptions {
   config?: Config;
@@ -68,8 +71,11 @@ export async function scoreAll(db: Db, opts: ScoreOptions = {}): Promise<ScoreSu
   await time('analyze', () => refreshStatistics(db, ['identities', 'credentials', 'edges', 'entitlements', 'events', 'alerts', 'resources', 'findings']));
   return db.transaction(async (tx) => {
     await tx.exec(`
-      CREATE TEMP TABLE risk_signal (identity_id text NOT NULL, code text NOT NULL, signal text NOT NULL, evidence text[], detail text) ON COMMIT DROP;
+      CREATE TEMP TABLE risk_signal (n bigserial, identity_id text NOT NULL, code text NOT NULL, signal text NOT NULL, evidence text[], detail text) ON COMMIT DROP;
       CREATE TEMP TABLE risk_weight (key text PRIMARY KEY, code text NOT NULL, weight real NOT NULL) ON COMMIT DROP;`);
+    for (const [i, sql] of PREP.entries()) await time(`prep#${i}`, () => tx.query(sql.replace(PARAMS_MARK, PARAMS), params));
+    // Accurate row counts for the temporary tables: the signals join them, and guessed sizes pick nested loops.
+    await time('prep#analyze', () => tx.exec('ANALYZE risk_owner; ANALYZE risk_people; ANALYZE risk_ent; ANALYZE risk_use; ANALYZE risk_cred_use; ANALYZE risk_people_use;'));
     const weights = Object.entries(settings.weights);
     await tx.query(`INSERT INTO risk_weight (key, code, weight) SELECT k, split_part(k, '.', 1), w FROM unnest($1::text[], $2::real[]) AS x(k, w)`,
       [weights.map(([k]) => k), weights.map(([, w]) => w)]);
@@ -99,17 +105,18 @@ export async function scoreAll(db: Db, opts: ScoreOptions = {}): Promise<ScoreSu
     }
 
     const titles = { ...OWASP_NHI_TITLES, ...OWN_TITLES } as Record<string, string>;
+    // One factor per identity and code: the strongest signal's weight and evidence, every signal's detail.
     await time('aggregate', () => tx.exec(`
       CREATE TEMP TABLE risk_factor ON COMMIT DROP AS
-      WITH weighed AS (
-        SELECT s.*, w.weight FROM risk_signal s JOIN risk_weight w ON w.key = s.code || '.' || s.signal WHERE w.weight > 0),
-      ev AS (
-        SELECT identity_id, code, (array_agg(DISTINCT x))[1:${Math.round(t.evidenceCap)}] AS evidence
-        FROM weighed, unnest(evidence) AS x GROUP BY identity_id, code)
-      SELECT w.identity_id, w.code, max(w.weight) AS weight,
-             string_agg(DISTINCT w.detail, '; ') AS detail, coalesce(e.evidence, ARRAY[]::text[]) AS evidence
-      FROM weighed w LEFT JOIN ev e ON e.identity_id = w.identity_id AND e.code = w.code
-      GROUP BY w.identity_id, w.code, e.evidence`));
+      SELECT f.identity_id, f.code, f.weight, f.detail, coalesce(s.evidence, ARRAY[]::text[]) AS evidence
+      FROM (
+        SELECT s.identity_id, s.code, max(w.weight) AS weight, (array_agg(s.n ORDER BY w.weight DESC, s.n))[1] AS top,
+               string_agg(s.detail, '; ' ORDER BY w.weight DESC, s.n) AS detail
+        FROM risk_signal s JOIN risk_weight w ON w.key = s.code || '.' || s.signal WHERE w.weight > 0
+        GROUP BY s.identity_id, s.code) f
+      JOIN risk_signal s ON s.n = f.top;
+      ANALYZE risk_factor;`));
+    // Only what changed is written: most factors hold from one scoring to the next.
     await time('findings', async () => {
       await tx.query(`DELETE FROM findings f WHERE NOT EXISTS (SELECT 1 FROM risk_factor r WHERE r.identity_id = f.identity_id AND r.code = f.code)`);
       await tx.query(`
@@ -117,12 +124,21 @@ export async function scoreAll(db: Db, opts: ScoreOptions = {}): Promise<ScoreSu
         SELECT r.identity_id, r.code, coalesce(t.title, r.code), ${SEVERITY_OF_WEIGHT_SQL('r.weight')}, r.weight, to_jsonb(r.evidence),
                coalesce(r.detail, ''), $1, $1
         FROM risk_factor r LEFT JOIN jsonb_each_text($2::jsonb) AS t(code, title) ON t.code = r.code
+        LEFT JOIN findings f ON f.identity_id = r.identity_id AND f.code = r.code
+        WHERE f.identity_id IS NULL OR (f.weight, f.detail, f.evidence, f.title) IS DISTINCT FROM (r.weight, coalesce(r.detail, ''), to_jsonb(r.evidence), coalesce(t.title, r.code))
         ON CONFLICT (identity_id, code) DO UPDATE SET title = excluded.title, severity = excluded.severity, weight = excluded.weight,
-          evidence = excluded.evidence, detail = excluded.detail, last_seen = excluded.last_seen,
-          first_seen = least(findings.first_seen, excluded.first_seen)
-        WHERE (findings.weight, findings.detail, findings.evidence, findings.last_seen, findings.title)
-          IS DISTINCT FROM (excluded.weight, excluded.detail, excluded.evidence, excluded.last_seen, excluded.title)`,
+          evidence = excluded.evidence, detail = excluded.detail, last_seen = excluded.last_seen`,
         [asOf, JSON.stringify(titles)]);
+    });
+    await time('scores', async () => {
+      await tx.exec(`
+        CREATE TEMP TABLE risk_score ON COMMIT DROP AS
+        SELECT identity_id, ${scoreSql('weight')} AS score, count(*)::int AS factors FROM risk_factor GROUP BY identity_id;
+        DELETE FROM risk_scores s WHERE NOT EXISTS (SELECT 1 FROM risk_score r WHERE r.identity_id = s.identity_id);
+        INSERT INTO risk_scores (identity_id, score, factors)
+        SELECT r.identity_id, r.score, r.factors FROM risk_score r LEFT JOIN risk_scores s ON s.identity_id = r.identity_id
+        WHERE s.identity_id IS NULL OR (s.score, s.factors) IS DISTINCT FROM (r.score, r.factors)
+        ON CONFLICT (identity_id) DO UPDATE SET score = excluded.score, factors = excluded.factors;`);
     });
 
     const summary = await time('snapshot', () => snapshot(tx, asOf, settings));
@@ -168,12 +184,12 @@ export async function dataTime(db: Db): Promise<Date> {
 async function snapshot(tx: Db, asOf: Date, settings: RiskSettings): Promise<Omit<ScoreSummary, 'signals' | 'timings' | 'privescSource' | 'durationMs'>> {
   const t = settings.thresholds;
   const [s] = await tx.query<{ identities: number; scored: number; mean: number | null; critical: number; high: number; medium: number; low: number }>(`
-    WITH s AS (SELECT identity_id, ${scoreSql('weight')} AS score FROM findings GROUP BY identity_id)
+    WITH s AS (SELECT identity_id, score FROM risk_scores)
     SELECT (SELECT count(*) FROM identities)::int AS identities, count(*)::int AS scored, avg(score)::real AS mean,
            count(*) FILTER (WHERE score >= $1)::int AS critical, count(*) FILTER (WHERE score >= $2 AND score < $1)::int AS high,
            count(*) FILTER (WHERE score >= $3 AND score < $2)::int AS medium, count(*) FILTER (WHERE score > 0 AND score < $3)::int AS low
     FROM s`, [t.bandCritical, t.bandHigh, t.bandMedium]);
-  const factorRows = await tx.query<{ code: string; n: number }>(`SELECT code, count(*)::int AS n FROM findings GROUP BY code ORDER BY code`);
+  const factorRows = await tx.query<{ code: string; n: number }>(`SELECT code, count(*)::int AS n FROM risk_factor GROUP BY code ORDER BY code`);
   const factors = Object.fromEntries(factorRows.map((r) => [r.code, r.n]));
   const [p] = await tx.query<{ machines: number; humans: number; ownable: number; orphaned: number; long_lived: number; overprivileged: number }>(`
     SELECT (SELECT count(*) FROM identities i WHERE i.kind = ANY($1::text[]))::int AS machines,

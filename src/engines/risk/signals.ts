@@ -8,11 +8,12 @@ import { PROVIDER_MANAGED_SQL } from '../inventory.js';
  * costs a few scans and joins however many identities there are.
  *
  * Every query starts from the parameter row `p` (PARAMS), so that all take the same parameters:
- * the data's time (asOf), the machine kinds, and the thresholds.
+ * the data's time (asOf) and the thresholds. ($2, the machine kinds, is kept for callers that filter
+ * by it; the queries inline the model's fixed list.)
  */
 export interface Signal {
   code: string;
-  /** What the signal looks at, for docs and `--explain`. */
+  /** What the signal looks at (docs/engines.md has the table). */
   about: string;
   /** CTEs (without WITH) to put after `p`, or ''. */
   ctes: string;
@@ -38,34 +39,81 @@ const CAP = `(SELECT evidence_cap FROM p)`;
 /** Accounts (AWS) that an inventory describes: trust from any other account is a third party's. */
 const KNOWN_ACCOUNTS = `known_accounts AS (SELECT DISTINCT account FROM identities WHERE provider = 'aws' AND origin = 'inventory' AND account IS NOT NULL)`;
 const PRIV_RANK = `CASE privilege WHEN 'admin' THEN 4 WHEN 'privesc' THEN 3 WHEN 'credential' THEN 2 WHEN 'write' THEN 1 ELSE 0 END`;
-/** A read by what the log says (CloudTrail readOnly), else by the verb. */
-const READ_ONLY = `(coalesce(e.detail->>'readOnly', CASE WHEN e.action ~* '^(get|list|describe|head|search|query|scan|lookup|view|check|batchget|select|download|read|watch)' THEN 'true' ELSE 'false' END) = 'true')`;
+/** Verbs of calls that only read (CloudTrail's readOnly decides the rest). */
+const READ_VERBS = '^(get|list|describe|head|search|query|scan|lookup|view|check|batchget|select|download|read|watch)';
+/** Where PREP statements put the parameter row (replaced with PARAMS when run). */
+export const PARAMS_MARK = '/*params*/';
+
+/**
+ * Aggregates several signals share, computed once per scoring into temporary tables (one pass over
+ * entitlements, one over the look-back window of events per grouping), so that no signal scans the
+ * event table again:
+ * - risk_ent: per identity, its highest privilege and the policies that grant admin or escalation;
+ * - risk_use: per actor, per service, its calls and whether any wrote;
+ * - risk_cred_use: per long-lived credential, per network and client family, its calls and CI use;
+ * - risk_people_use: the few events that show a person at the keyboard (sign-ins, browsers).
+ */
+export const PREP: string[] = [
+  // The accountable owner of each ownable machine identity, ranked as ownersOf() ranks candidates.
+  `CREATE TEMP TABLE risk_owner ON COMMIT DROP AS
+    WITH ${PARAMS_MARK}, ownable AS (
+      SELECT i.id FROM identities i WHERE ${MACHINE} AND i.status <> 'deleted' AND NOT ${PROVIDER_MANAGED_SQL}),
+    cand AS (
+      SELECT o.id, e.from_id AS owner_id, 'direct' AS via, e.attributes AS a FROM ownable o JOIN edges e ON e.to_id = o.id AND e.kind = 'owns'
+      UNION ALL
+      SELECT o.id, e.from_id, 'credential', e.attributes FROM ownable o
+      JOIN edges h ON h.to_id = o.id AND h.kind = 'owns_credential' JOIN edges e ON e.to_id = h.from_id AND e.kind = 'owns'),
+    best AS (
+      SELECT DISTINCT ON (c.id) c.id, c.owner_id, ow.name AS o_name, ow.status AS o_status, ow.provider AS o_provider, lower(ow.email) AS o_email
+      FROM cand c JOIN identities ow ON ow.id = c.owner_id
+      ORDER BY c.id, (c.a->>'role' = 'owner') DESC, (c.via = 'direct') DESC, (c.a->>'confidence')::real DESC NULLS LAST, c.owner_id)
+    SELECT o.id, b.owner_id, b.o_name, b.o_status, b.o_provider, b.o_email FROM ownable o LEFT JOIN best b ON b.id = o.id`,
+  // People by e-mail, to follow an owning account to its HR record (and its status).
+  `CREATE TEMP TABLE risk_people ON COMMIT DROP AS
+    WITH ${PARAMS_MARK} SELECT DISTINCT ON (lower(email)) lower(email) AS email, id, name, status FROM identities
+    WHERE provider = 'hr' AND kind = 'human' AND email IS NOT NULL ORDER BY lower(email), id`,
+  `CREATE TEMP TABLE risk_ent ON COMMIT DROP AS
+    WITH ${PARAMS_MARK} SELECT identity_id, max(${PRIV_RANK}) AS rank,
+      (array_agg(source_policy) FILTER (WHERE privilege = 'admin'))[1:${CAP}] AS admin_policies,
+      (array_agg(source_policy) FILTER (WHERE privilege = 'privesc'))[1:${CAP}] AS privesc_policies,
+      (array_agg(source_policy) FILTER (WHERE privilege <> 'read'))[1:${CAP}] AS policies
+    FROM entitlements WHERE effect = 'Allow' AND via NOT IN ('boundary', 'scp') GROUP BY identity_id`,
+  `CREATE TEMP TABLE risk_use ON COMMIT DROP AS
+    WITH ${PARAMS_MARK} SELECT e.actor_id, lower(split_part(e.service, '.', 1)) AS service, count(*) AS n,
+      -- By the verb alone: reading each event's detail for CloudTrail's readOnly would cost more than the
+      -- rest of the scoring, and the verb errs only towards "wrote" (AssumeRole), so towards fewer findings.
+      bool_or(e.action !~* '${READ_VERBS}') AS wrote
+    FROM events e WHERE e.time > ${SINCE} AND e.provider = 'aws' AND e.outcome = 'success'
+    GROUP BY 1, 2`,
+  `CREATE TEMP TABLE risk_cred_use ON COMMIT DROP AS
+    WITH ${PARAMS_MARK} SELECT e.chain->>'credentialId' AS credential,
+      CASE WHEN e.source_kind IN ('ipv4', 'private') THEN regexp_replace(e.source_ip, '\\.\\d+$', '.0/24')
+           WHEN e.source_kind = 'ipv6' THEN substring(lower(e.source_ip) from '^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*)') || '::/48' END AS network,
+      lower(substring(e.user_agent from '^[A-Za-z][A-Za-z0-9._-]*')) AS agent,
+      count(*) AS n, max(e.id) AS sample,
+      bool_or(e.user_agent ~* '(github-actions|gitlab|jenkins|circleci|buildkite|bitbucket-pipelines|travis|teamcity|azure-pipelines|drone|argocd|spinnaker)') AS ci
+    FROM events e WHERE e.time > ${SINCE} AND e.provider <> 'copilot' AND e.chain->>'credentialId' IS NOT NULL
+      AND e.chain->>'credentialId' NOT LIKE 'aws:session-key:%' AND e.source_kind <> 'service'
+    GROUP BY 1, 2, 3`,
+  `CREATE TEMP TABLE risk_people_use ON COMMIT DROP AS
+    WITH ${PARAMS_MARK} SELECT e.actor_id, e.id, e.time, e.action, e.chain->>'mfa' AS mfa,
+      e.action IN ('ConsoleLogin', 'UserSignIn') AS login
+    FROM events e WHERE e.time > ${SINCE} AND e.provider <> 'copilot' AND e.outcome = 'success'
+      AND (e.action IN ('ConsoleLogin', 'UserSignIn', 'NonInteractiveUserSignIn', 'user.session.start', 'user.authentication.sso')
+        OR (e.user_agent LIKE 'Mozilla/%' AND e.user_agent !~* '(bot|crawler|spider|python|curl|okhttp|aws-sdk|boto)'))`,
+];
 
 export const SIGNALS: Signal[] = [
   {
     code: 'NHI1',
     about: 'orphaned machine identities: no accountable owner, or an owner who has left (the same rules as posture())',
-    ctes: `ownable AS (
-        SELECT i.id FROM identities i WHERE ${MACHINE} AND i.status <> 'deleted' AND NOT ${PROVIDER_MANAGED_SQL}),
-      cand AS (
-        SELECT o.id, e.from_id AS owner_id, 'direct' AS via, e.attributes AS a FROM ownable o JOIN edges e ON e.to_id = o.id AND e.kind = 'owns'
-        UNION ALL
-        SELECT o.id, e.from_id, 'credential', e.attributes FROM ownable o
-        JOIN edges h ON h.to_id = o.id AND h.kind = 'owns_credential' JOIN edges e ON e.to_id = h.from_id AND e.kind = 'owns'),
-      best AS (
-        SELECT DISTINCT ON (c.id) c.id, c.owner_id, ow.name AS o_name, ow.status AS o_status, ow.provider AS o_provider, ow.email AS o_email
-        FROM cand c JOIN identities ow ON ow.id = c.owner_id
-        ORDER BY c.id, (c.a->>'role' = 'owner') DESC, (c.via = 'direct') DESC, (c.a->>'confidence')::real DESC NULLS LAST, c.owner_id),
-      resolved AS (
-        SELECT b.id, coalesce(hr.id, b.owner_id) AS owner_id, coalesce(hr.name, b.o_name) AS owner_name, coalesce(hr.status, b.o_status) AS owner_status
-        FROM best b LEFT JOIN LATERAL (SELECT h.id, h.name, h.status FROM identities h WHERE h.provider = 'hr' AND h.kind = 'human'
-          AND b.o_provider <> 'hr' AND b.o_email IS NOT NULL AND lower(h.email) = lower(b.o_email) LIMIT 1) hr ON true)`,
-    select: `SELECT o.id AS identity_id,
-        CASE WHEN r.id IS NULL THEN 'no_owner' ELSE 'owner_left' END AS signal,
-        CASE WHEN r.id IS NULL THEN ARRAY[o.id] ELSE ARRAY[r.owner_id] END AS evidence,
-        CASE WHEN r.id IS NULL THEN 'no accountable owner' ELSE 'owner ' || r.owner_name || ' is ' || r.owner_status END AS detail
-      FROM ownable o LEFT JOIN resolved r ON r.id = o.id
-      WHERE r.id IS NULL OR r.owner_status IN ${INACTIVE}`,
+    ctes: '',
+    select: `SELECT r.id AS identity_id,
+        CASE WHEN r.owner_id IS NULL THEN 'no_owner' ELSE 'owner_left' END AS signal,
+        CASE WHEN r.owner_id IS NULL THEN ARRAY[r.id] ELSE ARRAY[coalesce(hr.id, r.owner_id)] END AS evidence,
+        CASE WHEN r.owner_id IS NULL THEN 'no accountable owner' ELSE 'owner ' || coalesce(hr.name, r.o_name) || ' is ' || coalesce(hr.status, r.o_status) END AS detail
+      FROM risk_owner r LEFT JOIN risk_people hr ON r.o_provider <> 'hr' AND hr.email = r.o_email
+      WHERE r.owner_id IS NULL OR coalesce(hr.status, r.o_status) IN ${INACTIVE}`,
   },
   {
     code: 'NHI1',
@@ -106,10 +154,9 @@ export const SIGNALS: Signal[] = [
     code: 'NHI3',
     about: 'roles another (not ingested) account can assume, worse without sts:ExternalId or with admin rights; apps people granted write scopes',
     ctes: `${KNOWN_ACCOUNTS},
-      priv AS (SELECT identity_id, max(${PRIV_RANK}) AS rank FROM entitlements WHERE effect = 'Allow' AND via NOT IN ('boundary', 'scp') GROUP BY identity_id),
       ext AS (
         SELECT e.to_id AS identity_id, e.from_id, e.conditions, coalesce(pr.rank, 0) AS rank
-        FROM edges e JOIN identities f ON f.id = e.from_id LEFT JOIN priv pr ON pr.identity_id = e.to_id
+        FROM edges e JOIN identities f ON f.id = e.from_id LEFT JOIN risk_ent pr ON pr.identity_id = e.to_id
         WHERE e.kind = 'can_assume' AND f.provider = 'aws' AND f.account IS NOT NULL AND coalesce(f.attributes->>'federation', '') = ''
           AND f.account NOT IN (SELECT account FROM known_accounts))`,
     select: `SELECT x.identity_id,
@@ -133,9 +180,8 @@ export const SIGNALS: Signal[] = [
     about: 'machine identities with a console password and no MFA, sign-ins without MFA, apps authenticating with client secrets',
     ctes: `nomfa AS (
         SELECT e.actor_id AS identity_id, array_agg(e.id ORDER BY e.time DESC) AS events
-        FROM events e JOIN identities i ON i.id = e.actor_id
-        WHERE e.time > ${SINCE} AND e.outcome = 'success' AND e.chain->>'mfa' = 'false'
-          AND e.action IN ('ConsoleLogin', 'UserSignIn', 'NonInteractiveUserSignIn', 'user.session.start', 'user.authentication.sso')
+        FROM risk_people_use e JOIN identities i ON i.id = e.actor_id
+        WHERE e.mfa = 'false' AND e.action IN ('ConsoleLogin', 'UserSignIn', 'NonInteractiveUserSignIn', 'user.session.start', 'user.authentication.sso')
           AND ${MACHINE}
         GROUP BY e.actor_id)`,
     select: `SELECT i.id, 'password_no_mfa', ARRAY[i.id], 'console password enabled, no MFA device'
@@ -150,48 +196,41 @@ export const SIGNALS: Signal[] = [
   {
     code: 'NHI5',
     about: 'admin or privilege-escalation entitlements; write-or-more granted but only reads (or few of its services) used in lookbackDays',
-    ctes: `grants AS (
-        SELECT identity_id, max(${PRIV_RANK}) AS rank,
-               (array_agg(source_policy ORDER BY ${PRIV_RANK} DESC, source_policy))[1:${CAP}] AS policies
-        FROM entitlements WHERE effect = 'Allow' AND via NOT IN ('boundary', 'scp') GROUP BY identity_id),
+    ctes: `used AS (
+        SELECT actor_id AS identity_id, array_agg(service) AS services, bool_or(wrote) AS wrote, sum(n)::bigint AS n FROM risk_use GROUP BY actor_id),
+      active AS (
+        SELECT g.identity_id, g.rank, g.policies, u.services, u.wrote, u.n FROM risk_ent g JOIN used u ON u.identity_id = g.identity_id
+        JOIN identities i ON i.id = g.identity_id WHERE g.rank >= 1 AND ${MACHINE}),
       granted_services AS (
-        SELECT n.identity_id, bool_or(a.v = '*' OR a.v LIKE '*:%') AS star, array_agg(DISTINCT lower(split_part(a.v, ':', 1))) AS services
-        FROM entitlements n, jsonb_array_elements_text(n.actions) AS a(v)
-        WHERE n.effect = 'Allow' AND n.via NOT IN ('boundary', 'scp') GROUP BY n.identity_id),
-      used AS (
-        SELECT e.actor_id AS identity_id, array_agg(DISTINCT lower(split_part(e.service, '.', 1))) AS services,
-               bool_or(NOT ${READ_ONLY}) AS wrote, count(*) AS n
-        FROM events e WHERE e.time > ${SINCE} AND e.provider = 'aws' AND e.outcome = 'success' GROUP BY e.actor_id)`,
-    select: `SELECT g.identity_id, 'admin', g.policies, 'admin rights through ' || array_to_string(g.policies[1:3], ', ')
-      FROM grants g JOIN identities i ON i.id = g.identity_id WHERE g.rank = 4 AND ${MACHINE}
+        SELECT a.identity_id, bool_or(x.v = '*' OR x.v LIKE '*:%') AS star, array_agg(DISTINCT lower(split_part(x.v, ':', 1))) AS services
+        FROM active a JOIN entitlements n ON n.identity_id = a.identity_id, jsonb_array_elements_text(n.actions) AS x(v)
+        WHERE n.effect = 'Allow' AND n.via NOT IN ('boundary', 'scp') AND a.wrote GROUP BY a.identity_id)`,
+    select: `SELECT g.identity_id, 'admin', g.admin_policies, 'admin rights through ' || array_to_string(g.admin_policies[1:3], ', ')
+      FROM risk_ent g JOIN identities i ON i.id = g.identity_id WHERE g.rank = 4 AND ${MACHINE}
       UNION ALL
-      SELECT g.identity_id, 'unused_privilege', g.policies,
-        CASE WHEN NOT u.wrote THEN 'granted ' || CASE g.rank WHEN 4 THEN 'admin' WHEN 3 THEN 'privilege escalation' WHEN 2 THEN 'credential access' ELSE 'write' END
-               || ', used only reads in ' || u.n || ' calls'
-             ELSE 'uses ' || cardinality(ARRAY(SELECT unnest(u.services) INTERSECT SELECT unnest(s.services))) || ' of ' || cardinality(s.services) || ' granted services' END
-      FROM grants g JOIN used u ON u.identity_id = g.identity_id JOIN granted_services s ON s.identity_id = g.identity_id
-      JOIN identities i ON i.id = g.identity_id, p
-      WHERE ${MACHINE} AND g.rank >= 1 AND (NOT u.wrote OR (NOT s.star AND cardinality(s.services) >= 5
-        AND cardinality(ARRAY(SELECT unnest(u.services) INTERSECT SELECT unnest(s.services)))::float8 / cardinality(s.services) <= p.unused_share))`,
+      SELECT a.identity_id, 'unused_privilege', a.policies,
+        'granted ' || CASE a.rank WHEN 4 THEN 'admin' WHEN 3 THEN 'privilege escalation' WHEN 2 THEN 'credential access' ELSE 'write' END
+          || ', used only reads in ' || a.n || ' calls'
+      FROM active a WHERE NOT a.wrote
+      UNION ALL
+      SELECT a.identity_id, 'unused_privilege', a.policies,
+        'uses ' || cardinality(ARRAY(SELECT unnest(a.services) INTERSECT SELECT unnest(s.services))) || ' of ' || cardinality(s.services) || ' granted services'
+      FROM active a JOIN granted_services s ON s.identity_id = a.identity_id, p
+      WHERE NOT s.star AND cardinality(s.services) >= 5
+        AND cardinality(ARRAY(SELECT unnest(a.services) INTERSECT SELECT unnest(s.services)))::float8 / cardinality(s.services) <= p.unused_share`,
   },
   {
     code: 'NHI5',
     about: 'entitlements at privilege-escalation level (only when the privesc engine is absent or fails)',
     fallbackForPrivesc: true,
-    ctes: `grants AS (
-        SELECT identity_id, max(${PRIV_RANK}) AS rank,
-               (array_agg(source_policy ORDER BY ${PRIV_RANK} DESC, source_policy))[1:${CAP}] AS policies
-        FROM entitlements WHERE effect = 'Allow' AND via NOT IN ('boundary', 'scp') GROUP BY identity_id)`,
-    select: `SELECT g.identity_id, 'privesc', g.policies, 'can change permissions (escalation) through ' || array_to_string(g.policies[1:3], ', ')
-      FROM grants g JOIN identities i ON i.id = g.identity_id WHERE g.rank = 3 AND ${MACHINE}`,
+    ctes: '',
+    select: `SELECT g.identity_id, 'privesc', g.privesc_policies, 'can change permissions (escalation) through ' || array_to_string(g.privesc_policies[1:3], ', ')
+      FROM risk_ent g JOIN identities i ON i.id = g.identity_id WHERE g.rank = 3 AND ${MACHINE}`,
   },
   {
     code: 'NHI6',
     about: 'trust policies open to anyone, OIDC federation without a strict sub condition, long-lived keys used by CI/CD',
-    ctes: `ci AS (
-        SELECT DISTINCT e.chain->>'credentialId' AS credential FROM events e
-        WHERE e.time > ${SINCE} AND e.chain->>'credentialId' LIKE 'aws:access-key:%'
-          AND e.user_agent ~* '(github-actions|gitlab|jenkins|circleci|buildkite|bitbucket-pipelines|travis|teamcity|azure-pipelines|drone|argocd|spinnaker)')`,
+    ctes: `ci AS (SELECT DISTINCT credential FROM risk_cred_use WHERE ci AND credential LIKE 'aws:access-key:%')`,
     select: `SELECT e.to_id, 'public_trust', ARRAY[e.from_id], 'anyone (Principal "*") can assume it'
       FROM edges e WHERE e.kind = 'can_assume' AND e.from_id = 'aws:principal:*'
         AND (e.conditions IS NULL OR e.conditions::text !~* '(PrincipalOrgID|PrincipalAccount|SourceAccount|SourceArn|SourceOwner|PrincipalArn)')
@@ -255,14 +294,8 @@ export const SIGNALS: Signal[] = [
     code: 'NHI9',
     about: 'one long-lived credential used from reuseNetworks or more networks, or by reuseAgents or more different clients',
     ctes: `uses AS (
-        SELECT e.chain->>'credentialId' AS credential,
-               count(DISTINCT CASE WHEN e.source_kind IN ('ipv4', 'private') THEN regexp_replace(e.source_ip, '\\.\\d+$', '.0/24')
-                                   WHEN e.source_kind = 'ipv6' THEN substring(lower(e.source_ip) from '^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*)') || '::/48' END) AS networks,
-               count(DISTINCT lower(substring(e.user_agent from '^[A-Za-z][A-Za-z0-9._-]*'))) AS agents,
-               (array_agg(e.id ORDER BY e.time DESC))[1:3] AS sample
-        FROM events e WHERE e.time > ${SINCE} AND e.chain->>'credentialId' IS NOT NULL
-          AND e.chain->>'credentialId' NOT LIKE 'aws:session-key:%' AND e.source_kind <> 'service'
-        GROUP BY 1),
+        SELECT credential, count(DISTINCT network) AS networks, count(DISTINCT agent) AS agents, (array_agg(sample))[1:3] AS sample
+        FROM risk_cred_use GROUP BY credential),
       reused AS (
         SELECT u.*, c.identity_id FROM uses u JOIN credentials c ON c.id = u.credential, p
         WHERE c.type <> 'session_key' AND (u.networks >= p.reuse_networks OR u.agents >= p.reuse_agents))`,
@@ -279,12 +312,9 @@ export const SIGNALS: Signal[] = [
     code: 'NHI10',
     about: 'machine identities signing in to consoles, driven from browsers, or signing in interactively',
     ctes: `human_use AS (
-        SELECT e.actor_id AS identity_id, e.id, e.time, (e.action = 'ConsoleLogin' OR e.action = 'UserSignIn') AS login
-        FROM events e JOIN identities i ON i.id = e.actor_id
-        WHERE e.time > ${SINCE} AND e.outcome = 'success' AND ${NOT_DRIVEN_BY_PEOPLE}
-          AND (e.action IN ('ConsoleLogin', 'UserSignIn')
-            OR (e.user_agent ~* '^Mozilla/' AND e.user_agent !~* '(bot|crawler|spider|python|curl|okhttp|aws-sdk|boto)')
-            OR e.detail->>'sessionCredentialFromConsole' = 'true'))`,
+        SELECT e.actor_id AS identity_id, e.id, e.time, e.login
+        FROM risk_people_use e JOIN identities i ON i.id = e.actor_id
+        WHERE ${NOT_DRIVEN_BY_PEOPLE} AND (e.login OR e.action NOT IN ('NonInteractiveUserSignIn', 'user.session.start', 'user.authentication.sso')))`,
     select: `SELECT h.identity_id, CASE WHEN bool_or(h.login) THEN 'console_login' ELSE 'browser' END,
         (array_agg(h.id ORDER BY h.login DESC, h.time DESC))[1:${CAP}],
         count(*) FILTER (WHERE h.login) || ' console or interactive sign-in(s), ' || count(*) FILTER (WHERE NOT h.login) || ' call(s) from a browser'
@@ -319,7 +349,7 @@ export const SIGNALS: Signal[] = [
         SELECT from_id, to_id FROM edges
         WHERE kind IN ('can_assume', 'assumed', 'impersonates', 'federates_to', 'runs_as', 'member_of', 'owns_credential', 'authenticates_as', 'acts_for')
           AND from_id <> to_id AND from_id <> 'aws:principal:*'),
-      admins AS (SELECT DISTINCT identity_id FROM entitlements WHERE effect = 'Allow' AND privilege = 'admin' AND via NOT IN ('boundary', 'scp')),
+      admins AS (SELECT identity_id FROM risk_ent WHERE rank = 4),
       admin_reach AS (
         SELECT f.from_id AS identity_id, f.to_id AS admin FROM fwd f JOIN admins a ON a.identity_id = f.to_id
         UNION

@@ -30,10 +30,7 @@ function view(over: Partial<Parameters<typeof Event.parse>[0]> = {}, actorKind =
   return viewFromEvent(e, new Map([[ACTOR, { kind: actorKind, name: 'alice', account: '111122223333', environment: 'prod', provider: 'aws' }]]));
 }
 
-const holds = (c: Condition, v = view()) => compileCondition(Condition(c))(v);
-function Condition(c: Condition): Condition {
-  return c;
-}
+const holds = (c: Condition, v = view()) => compileCondition(c)(v);
 
 describe('the condition language', () => {
   it('tests paths into the event, its detail and the identities it names', () => {
