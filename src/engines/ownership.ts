@@ -17,10 +17,18 @@ export async function resolveOwnership(db: Db): Promise<{ edges: number; unresol
     await tx.query(`DELETE FROM edges WHERE kind = 'owns' AND attributes->>'resolvedBy' = 'ownership'`);
     const inserted = await tx.query<{ n: number }>(`
       WITH targets AS (
-        SELECT c.*, i.id AS target_id
-        FROM owner_claims c
-        JOIN identities i ON (strpos(c.target, '*') = 0 AND i.id = c.target)
-          OR (strpos(c.target, '*') > 0 AND i.id LIKE ${likePatternSql('c.target')})
+        -- Exact targets join on the key; only the few patterns are matched with LIKE (an OR of the two
+        -- would make every claim scan every identity).
+        SELECT c.*, c.target AS target_id FROM owner_claims c
+        WHERE strpos(c.target, '*') = 0 AND EXISTS (SELECT 1 FROM identities i WHERE i.id = c.target)
+        UNION ALL
+        SELECT c.*, i.id AS target_id FROM owner_claims c
+        CROSS JOIN LATERAL (
+          SELECT id FROM identities i
+          WHERE i.id ~>=~ split_part(c.target, '*', 1) AND i.id ~<~ (split_part(c.target, '*', 1) || chr(1114111))
+            AND i.id LIKE ${likePatternSql('c.target')}
+        ) i
+        WHERE strpos(c.target, '*') > 0
       ),
       resolved AS (
         SELECT t.*, (
