@@ -70,12 +70,13 @@ export async function briefingData(db: Db, opts: BriefingOptions = {}): Promise<
   const incidents = inPeriod.map(toBriefingIncident).sort(byUrgency);
   const totals = await db.query<{ severity: string; status: string; n: number }>(`
     SELECT severity, status, count(*)::int AS n FROM incidents WHERE coalesce(last_seen, as_of) >= $1 GROUP BY severity, status`, [from]);
+  // Worst first, so that every rendering lists them in the order a reader weighs them.
   const bySeverity: Record<string, number> = {};
   const byStatus: Record<string, number> = {};
-  for (const r of totals) {
-    bySeverity[r.severity] = (bySeverity[r.severity] ?? 0) + r.n;
-    byStatus[r.status] = (byStatus[r.status] ?? 0) + r.n;
-  }
+  const sevOrder = (s: string) => -(SEVERITY_RANK[s as Severity] ?? -1);
+  const statusOrder = (s: string) => ['open', 'acknowledged', 'resolved', 'false_positive', 'suppressed'].indexOf(s) >>> 0;
+  for (const r of [...totals].sort((a, b) => sevOrder(a.severity) - sevOrder(b.severity))) bySeverity[r.severity] = (bySeverity[r.severity] ?? 0) + r.n;
+  for (const r of [...totals].sort((a, b) => statusOrder(a.status) - statusOrder(b.status))) byStatus[r.status] = (byStatus[r.status] ?? 0) + r.n;
   const [any] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM incidents');
   if (!any.n) notices.push('No triage has run on this store: run `idcopilot triage` for the period\'s incidents.');
 
