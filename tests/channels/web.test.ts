@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runTriage } from '../../src/agent/triage.js';
 import { createToken, resolveScopes, revokeToken, TokenVerifier } from '../../src/audit/index.js';
@@ -226,6 +227,18 @@ describeStores('web view', (open) => {
     expect(last!.status).toBe(429);
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
     offset += 120_000;
+  });
+
+  it('property: whatever a client sends to the sign-in form, cookies or links, it gets a refusal, never a session or a 500', async () => {
+    const junk = fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('', 'x'.repeat(5000), '%00', '../../', tokens.loader, `${tokens.alice}x`, '\r\nSet-Cookie: a=b'));
+    await fc.assert(fc.asyncProperty(junk, junk, junk, junk, async (csrf, token, next, cookie) => {
+      offset += 60_000; // keep the failed-attempt limit out of the way
+      const r = await req('/login', { form: { csrf, token, next }, headers: { cookie: `idc_login=${encodeURIComponent(cookie)}` } });
+      expect([401, 403, 413, 429]).toContain(r.status); // 413: a form over 8 kB
+      expect(r.cookies.some((c) => c.startsWith('idc_session='))).toBe(false);
+      const page = await req(`/incidents/${triage.incidents[0].id}?exp=${encodeURIComponent(next)}&sig=${encodeURIComponent(token)}`, { headers: { cookie: `idc_session=${encodeURIComponent(cookie)}` } });
+      expect(page.status).toBe(303);
+    }), { numRuns: 40 });
   });
 
   it('audits page views and sign-ins', async () => {
