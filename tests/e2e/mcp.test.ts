@@ -145,7 +145,8 @@ describe('MCP end to end on the demo estate', () => {
       expect(err).toBeInstanceOf(StreamableHTTPError);
       expect((err as StreamableHTTPError).code).toBe(403);
       const b = await ceo.readResource({ uri: 'briefing://latest' });
-      expect((b.contents[0] as { text: string }).text).toContain('# Identity briefing');
+      // Whichever renderer serve plugs in, the briefing comes fenced as data under the server's own line.
+      expect((b.contents[0] as { text: string }).text).toMatch(/^Identity briefing[^\n]*\.\n[^\n]+\n<untrusted-data source="briefing" nonce="[0-9a-f]{12}">\n[\s\S]+\n<\/untrusted-data nonce="[0-9a-f]{12}">$/);
     });
 
     it('an expired token is refused with a bare 401', async () => {
