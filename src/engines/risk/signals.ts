@@ -78,23 +78,31 @@ export const PREP: string[] = [
       (array_agg(source_policy) FILTER (WHERE privilege = 'privesc'))[1:${CAP}] AS privesc_policies,
       (array_agg(source_policy) FILTER (WHERE privilege <> 'read'))[1:${CAP}] AS policies
     FROM entitlements WHERE effect = 'Allow' AND via NOT IN ('boundary', 'scp') GROUP BY identity_id`,
+  // One scan of the look-back window feeds two groupings: calls per actor and service, and per
+  // long-lived credential, network and client family.
+  `CREATE TEMP TABLE risk_usage ON COMMIT DROP AS
+    WITH ${PARAMS_MARK}, ev AS (
+      SELECT e.actor_id, lower(split_part(e.service, '.', 1)) AS service, e.provider = 'aws' AND e.outcome = 'success' AS aws_ok,
+        -- By the verb alone: reading each event's detail for CloudTrail's readOnly would cost more than the
+        -- rest of the scoring, and the verb errs only towards "wrote" (AssumeRole), so towards fewer findings.
+        e.action !~* '${READ_VERBS}' AS wrote, c.credential,
+        CASE WHEN c.credential IS NULL THEN NULL WHEN e.source_kind IN ('ipv4', 'private') THEN regexp_replace(e.source_ip, '\\.\\d+$', '.0/24')
+             WHEN e.source_kind = 'ipv6' THEN substring(lower(e.source_ip) from '^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*)') || '::/48' END AS network,
+        CASE WHEN c.credential IS NULL THEN NULL ELSE lower(substring(e.user_agent from '^[A-Za-z][A-Za-z0-9._-]*')) END AS agent,
+        c.credential IS NOT NULL AND e.user_agent ~* '(github-actions|gitlab|jenkins|circleci|buildkite|bitbucket-pipelines|travis|teamcity|azure-pipelines|drone|argocd|spinnaker)' AS ci,
+        e.id
+      FROM events e
+      CROSS JOIN LATERAL (SELECT CASE WHEN e.chain->>'credentialId' NOT LIKE 'aws:session-key:%' AND e.source_kind <> 'service'
+                                      THEN e.chain->>'credentialId' END AS credential) c
+      WHERE e.time > ${SINCE} AND e.provider <> 'copilot')
+    SELECT actor_id, service, credential, network, agent,
+      count(*) FILTER (WHERE aws_ok) AS calls, bool_or(wrote) FILTER (WHERE aws_ok) AS wrote,
+      count(*) FILTER (WHERE credential IS NOT NULL) AS uses, max(id) FILTER (WHERE credential IS NOT NULL) AS sample, bool_or(ci) AS ci
+    FROM ev GROUP BY GROUPING SETS ((actor_id, service), (credential, network, agent))`,
   `CREATE TEMP TABLE risk_use ON COMMIT DROP AS
-    WITH ${PARAMS_MARK} SELECT e.actor_id, lower(split_part(e.service, '.', 1)) AS service, count(*) AS n,
-      -- By the verb alone: reading each event's detail for CloudTrail's readOnly would cost more than the
-      -- rest of the scoring, and the verb errs only towards "wrote" (AssumeRole), so towards fewer findings.
-      bool_or(e.action !~* '${READ_VERBS}') AS wrote
-    FROM events e WHERE e.time > ${SINCE} AND e.provider = 'aws' AND e.outcome = 'success'
-    GROUP BY 1, 2`,
+    SELECT actor_id, service, calls AS n, wrote FROM risk_usage WHERE actor_id IS NOT NULL AND calls > 0`,
   `CREATE TEMP TABLE risk_cred_use ON COMMIT DROP AS
-    WITH ${PARAMS_MARK} SELECT e.chain->>'credentialId' AS credential,
-      CASE WHEN e.source_kind IN ('ipv4', 'private') THEN regexp_replace(e.source_ip, '\\.\\d+$', '.0/24')
-           WHEN e.source_kind = 'ipv6' THEN substring(lower(e.source_ip) from '^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*)') || '::/48' END AS network,
-      lower(substring(e.user_agent from '^[A-Za-z][A-Za-z0-9._-]*')) AS agent,
-      count(*) AS n, max(e.id) AS sample,
-      bool_or(e.user_agent ~* '(github-actions|gitlab|jenkins|circleci|buildkite|bitbucket-pipelines|travis|teamcity|azure-pipelines|drone|argocd|spinnaker)') AS ci
-    FROM events e WHERE e.time > ${SINCE} AND e.provider <> 'copilot' AND e.chain->>'credentialId' IS NOT NULL
-      AND e.chain->>'credentialId' NOT LIKE 'aws:session-key:%' AND e.source_kind <> 'service'
-    GROUP BY 1, 2, 3`,
+    SELECT credential, network, agent, uses AS n, sample, ci FROM risk_usage WHERE actor_id IS NULL AND credential IS NOT NULL`,
   `CREATE TEMP TABLE risk_people_use ON COMMIT DROP AS
     WITH ${PARAMS_MARK} SELECT e.actor_id, e.id, e.time, e.action, e.chain->>'mfa' AS mfa,
       e.action IN ('ConsoleLogin', 'UserSignIn') AS login
