@@ -29,7 +29,7 @@ th { overflow-wrap: normal; white-space: nowrap; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: 0.03em; color: var(--muted); background: var(--soft); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td .id { display: block; color: var(--muted); font-size: 11px; overflow-wrap: anywhere; }
-.sev { display: inline-block; min-width: 64px; text-align: center; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; font-weight: 600; text-transform: uppercase; }
+.sev { display: inline-block; white-space: nowrap; min-width: 64px; text-align: center; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; font-weight: 600; text-transform: uppercase; }
 .sev.critical { background: var(--critical); } .sev.high { background: var(--high); } .sev.medium { background: var(--medium); }
 .sev.low { background: var(--low); } .sev.info { background: var(--info); }
 .status { font-size: 12px; color: var(--muted); }
