@@ -42,11 +42,13 @@ const { values: args } = parseArgs({
     soak: { type: 'string', default: '0' },
     batch: { type: 'string', default: '1000' },
     clients: { type: 'string', default: '16' },
-    identities: { type: 'string', default: '2000' },
-    history: { type: 'string', default: '50000' },
+    identities: { type: 'string', default: '100000' },
+    history: { type: 'string', default: '100000' },
     'attack-every': { type: 'string', default: '5' },
     sample: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '10' },
+    keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const RATE = Number(args.rate);
@@ -153,7 +155,8 @@ async function main(): Promise<void> {
     if (databaseUrl) env.DATABASE_URL = databaseUrl;
     else delete env.DATABASE_URL;
     const started = Date.now();
-    child = spawn(process.execPath, [join(ROOT, 'bin/idcopilot.js'), 'serve', '--http', `127.0.0.1:${port}`, '--rate-limit', '0', ...(databaseUrl ? [] : ['--data', dataDir])], { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const prof = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
+    child = spawn(process.execPath, [...prof, join(ROOT, 'bin/idcopilot.js'), 'serve', '--http', `127.0.0.1:${port}`, '--rate-limit', '0', ...(databaseUrl ? [] : ['--data', dataDir])], { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let serverErr = '';
     child.stderr!.on('data', (d: Buffer) => (serverErr += d.toString()));
     while (!/ingest: POST/.test(serverErr)) {
@@ -306,8 +309,11 @@ async function main(): Promise<void> {
       await new Promise((r) => { child!.once('exit', r); setTimeout(r, 30_000); });
     }
     await slack.close();
-    pgServer?.stop();
-    rmSync(work, { recursive: true, force: true });
+    if (args.keep) log(`kept ${work}${pgServer ? ` and the PostgreSQL server at ${pgServer.url}` : ''}`);
+    else {
+      pgServer?.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
   }
 }
 

@@ -17,7 +17,8 @@ function who(): string {
 
 /** An analyst's decision: ack, resolve, false-positive, reopen; kept with who, when and why. */
 function decision(verb: StatusVerb, what: string): Command {
-  return withGlobals(new Command(verb))
+  // Nested commands report usage errors to main (exit status 2) like top-level ones.
+  return withGlobals(new Command(verb)).exitOverride()
     .description(what)
     .argument('<id>', 'incident id (inc-0123456789)')
     .requiredOption('--reason <text>', 'why (kept in the incident history)')
@@ -72,7 +73,7 @@ export function incidentCommand(): Command {
   cmd.addCommand(decision('resolve', 'resolved: the actions were taken'));
   cmd.addCommand(decision('false-positive', 'not an incident (add --suppress 30d to stop the same pattern coming back)'));
   cmd.addCommand(decision('reopen', 'open it again'));
-  cmd.addCommand(withGlobals(new Command('list'))
+  cmd.addCommand(withGlobals(new Command('list')).exitOverride()
     .description('stored incidents, open first, strongest first')
     .option('--status <list>', `comma-separated statuses (${IncidentStatus.options.join(', ')})`)
     .option('--limit <n>', 'at most this many (max 100)', (v) => Number(v), 20)
@@ -84,7 +85,7 @@ export function incidentCommand(): Command {
       if (globals(c).json) return printJson({ incidents: list.map(({ assessment: _a, ...rest }) => rest) });
       process.stdout.write(table(list.map((i) => [i.id, i.status, i.severity, i.score, i.lastSeen?.slice(0, 16) ?? '-', i.title.slice(0, 90)]), ['id', 'status', 'severity', 'score', 'last seen', 'title']) + '\n');
     }));
-  cmd.addCommand(withGlobals(new Command('history'))
+  cmd.addCommand(withGlobals(new Command('history')).exitOverride()
     .description('who decided what about an incident, and why')
     .argument('<id>', 'incident id')
     .option('--json', 'print { id, history: [...] }')

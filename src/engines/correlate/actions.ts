@@ -178,7 +178,8 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
   for (let i = 1; i < story.chain.length; i++) {
     const l = story.chain[i];
     if (l.edge !== 'assumed' || !l.identity.includes(':role/')) continue;
-    const caller = story.chain[i - 1].identity;
+    // The principal that assumed it, not the key it signed with.
+    const caller = story.chain.slice(0, i).reverse().find((x) => !isLongLivedCredential(x.identity, facts.get(x.identity)))?.identity ?? story.chain[i - 1].identity;
     const t = await trustFinding(ctx.db, l.identity, caller, facts, story);
     if (t) add({ action: 'remove_trust', target: l.identity, urgency: ctx.happeningNow || strong ? 'now' : 'today', reason: t.reason, ...{ _trust: t.document } });
   }
