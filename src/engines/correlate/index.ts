@@ -184,7 +184,7 @@ export async function correlate(db: Db, opts: TriageOptions = {}): Promise<Triag
   }
   lap('persist');
 
-  const findings = incidents.length ? [] : await postureFindings(db, notices);
+  const findings = incidents.length ? [] : await postureFindings(db, cfg, notices);
   if (!alerts.length) notices.push('no alerts in the window: ingest logs (the detections run on them) or vendor alerts (GuardDuty, Okta, Entra, ...)');
   const closed = stories.filter((s) => assigned.get(s)!.closed).length;
   const result: TriageResult = {
@@ -367,8 +367,15 @@ function summariseActivity(a: StoryActivity): ActivitySummary {
 }
 
 /** Posture risks from inventories (the risk engine's findings), shown when there is nothing to triage. */
-async function postureFindings(db: Db, notices: string[]): Promise<TriageResult['findings']> {
+async function postureFindings(db: Db, cfg: Config, notices: string[]): Promise<TriageResult['findings']> {
   try {
+    const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM (SELECT 1 FROM findings LIMIT 1) x');
+    const [{ m }] = await db.query<{ m: number }>('SELECT count(*)::int AS m FROM (SELECT 1 FROM identities LIMIT 1) x');
+    // Inventories alone: their risks are findings, scored now if nobody has yet.
+    if (!n && m) {
+      const { scoreAll } = await import('../risk/index.js');
+      await scoreAll(db, { config: cfg });
+    }
     const rows = await db.query(`SELECT identity_id, code, title, severity, weight, evidence FROM findings ORDER BY weight DESC, identity_id LIMIT 20`);
     return rows.map((r) => ({ identity: r.identity_id, code: r.code, title: r.title, severity: r.severity, weight: Number(r.weight), evidence: r.evidence ?? [] }));
   } catch {
