@@ -4,7 +4,7 @@ import { alertsById } from '../engines/correlate/alerts.js';
 import { ChainResolver } from '../engines/correlate/chains.js';
 import { FactBook } from '../engines/correlate/facts.js';
 import { anchorAlerts, storyKey } from '../engines/correlate/grouping.js';
-import { ENGINE as DETECTIONS, runDetections } from '../engines/detections/run.js';
+import { ENGINE as DETECTIONS, runDetections, type BurstWindows } from '../engines/detections/run.js';
 import { SEVERITY_RANK, type Config, type Severity, type SuppressionRule, type TriageResult } from '../model/index.js';
 import type { Db } from '../store/index.js';
 import { judgeLate } from './late.js';
@@ -81,6 +81,8 @@ export class IncrementalEngines {
   private alertSeq = 0;
   /** The detections' watermark (epoch ms): events older than this when written are late. */
   watermarkMs: number | null = null;
+  /** Burst windows kept between runs: each run starts at the watermark instead of replaying 15 minutes of events. */
+  private readonly windows: BurstWindows = { map: new Map(), warm: false };
 
   constructor(private readonly db: Db, private readonly opts: EngineOptions) {}
 
@@ -125,7 +127,7 @@ export class IncrementalEngines {
         lap('graph');
       }
       if (commit.newEvents > 0 || commit.lateEvents.length) {
-        const d = await runDetections(this.db, { config: cfg });
+        const d = await runDetections(this.db, { config: cfg, windows: this.windows });
         out.detections = { mode: d.mode, events: d.events, alerts: d.alerts.rules + d.alerts.baseline };
         lap('detect');
         if (commit.lateEvents.length) {
@@ -136,7 +138,9 @@ export class IncrementalEngines {
       }
       await this.correlateChanged(commit, out, lap);
     } catch (err) {
-      // What was committed stays committed; the next run picks the changed alerts up again.
+      // What was committed stays committed; the next run picks the changed alerts up again, and
+      // replays the burst windows from the store (they may hold events of a run that did not commit).
+      this.windows.warm = false;
       out.error = (err as Error).message.split('\n')[0];
     }
     return out;

@@ -12,10 +12,11 @@ import { commitBodies, mergeSummaries, type BodyJob, type BodyOutcome, type Comm
 import type { CommitRunner } from './watcher.js';
 
 /**
- * Real time in one process: the bounded queue HTTP bodies wait in, the one lane commits and engine
- * runs take turns through, the incremental engines (coalesced: commits that arrive while they run are
- * handled together in the next run), risk scoring on its own cadence, and the notifier. `serve --http`
- * and `watch` both hold one; the watcher commits through `commitRunner`.
+ * Real time in one process: the bounded queue HTTP bodies wait in, the lanes that commits and engine
+ * runs go through (one lane on PGlite; on a PostgreSQL server two, side by side), the incremental
+ * engines (coalesced: commits that arrive while they run are handled together in the next run), risk
+ * scoring on its own cadence, and the notifier. `serve --http` and `watch` both hold one; the watcher
+ * commits through `commitRunner`.
  */
 export interface RealtimeOptions {
   config: Config;
@@ -27,6 +28,8 @@ export interface RealtimeOptions {
   engines?: boolean;
   /** Where incidents are announced; null: nowhere. */
   notify?: NotifierOptions | null;
+  /** Engine runs beside commits (default: on a PostgreSQL server; PGlite has one connection). */
+  pipeline?: boolean;
   /** Risk re-scores at most this often while data arrives (default 60 s; 0: never). */
   riskIntervalMs?: number;
   /** Suppression rules (default ./idcopilot.suppressions.yaml when present), re-read when it changes. */
@@ -61,7 +64,16 @@ const RECENT = 200;
 
 export class RealtimeService {
   readonly queue: IngestQueue<Pending>;
+  /** Commits, one at a time. */
   readonly lane = new SerialLane();
+  /**
+   * Engine runs, one at a time. On a PostgreSQL server they run beside the commits (the next batch is
+   * written while the last one is judged); PGlite has one connection, so there it is the same lane.
+   */
+  readonly engineLane: SerialLane;
+  private readonly pipelined: boolean;
+  /** Latest event time (epoch ms) of everything committed so far. */
+  private committedMaxMs: number | null = null;
   readonly engines: IncrementalEngines | null;
   readonly notifier: Notifier | null;
   private readonly registry: ConnectorRegistry;
@@ -84,6 +96,8 @@ export class RealtimeService {
 
   constructor(private readonly db: Db, private readonly opts: RealtimeOptions) {
     this.queue = new IngestQueue<Pending>({ ...DEFAULT_QUEUE_LIMITS, ...opts.queue });
+    this.pipelined = opts.pipeline ?? db.driver === 'pg';
+    this.engineLane = this.pipelined ? new SerialLane() : this.lane;
     this.registry = opts.registry ?? defaultRegistry;
     this.notifier = opts.notify ? new Notifier(db, opts.notify) : null;
     this.engines = opts.engines === false ? null : new IncrementalEngines(db, {
@@ -134,9 +148,16 @@ export class RealtimeService {
     return summary;
   };
 
-  /** Events older than this (epoch ms) when written are judged apart (the detections passed them). */
+  /**
+   * Events older than this (epoch ms) when written are judged apart. In one lane that is the detections'
+   * watermark. Beside the commits, a run may read past an event committed while it pages through
+   * (a page query that did not see the commit, the next that did): anything not newer than what was
+   * committed before is judged apart too. Judged twice it raises the same alert ids, never a second alert.
+   */
   lateBefore(): number | null {
-    return this.engines?.watermarkMs ?? null;
+    const wm = this.engines?.watermarkMs ?? null;
+    if (!this.engines || !this.pipelined || this.committedMaxMs === null) return wm;
+    return Math.max(wm ?? 0, this.committedMaxMs + 1);
   }
 
   private async consume(): Promise<void> {
@@ -172,6 +193,7 @@ export class RealtimeService {
   }
 
   private afterCommit(summary: CommitSummary): void {
+    if (summary.maxEventMs !== null) this.committedMaxMs = Math.max(this.committedMaxMs ?? 0, summary.maxEventMs);
     if (!this.engines || (summary.loaded === 0 && summary.newEvents === 0)) return;
     this.enginePending.push(summary);
     this.riskDirty = true;
@@ -180,7 +202,7 @@ export class RealtimeService {
       while (this.enginePending.length) {
         const merged = mergeSummaries(this.enginePending.splice(0));
         const started = performance.now();
-        const run = await this.lane.run(() => this.engines!.run(merged));
+        const run = await this.engineLane.run(() => this.engines!.run(merged));
         const ms = Math.round(performance.now() - started);
         this.recordRun(run, ms);
         this.opts.onEvent?.({ type: 'engines', run, ms });
@@ -231,7 +253,7 @@ export class RealtimeService {
       this.opts.onEvent?.({ type: 'risk', ms, scored, error });
     };
     // On a PostgreSQL server scoring runs beside ingest; PGlite has one connection, so it takes its turn.
-    this.riskRunning = (this.db.driver === 'pg' ? run() : this.lane.run(run)).finally(() => {
+    this.riskRunning = (this.db.driver === 'pg' ? run() : this.engineLane.run(run)).finally(() => {
       this.riskRunning = null;
     });
   }
@@ -273,7 +295,8 @@ export class RealtimeService {
     for (;;) {
       await this.lane.idle();
       if (this.engineLoop) await this.engineLoop;
-      if (this.queue.depth.items === 0 && !this.engineLoop && this.enginePending.length === 0 && this.lane.queued === 0) return;
+      await this.engineLane.idle();
+      if (this.queue.depth.items === 0 && !this.engineLoop && this.enginePending.length === 0 && this.lane.queued === 0 && this.engineLane.queued === 0) return;
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -289,6 +312,7 @@ export class RealtimeService {
     while (this.engineLoop) await this.engineLoop;
     await this.riskRunning;
     await this.lane.idle();
+    await this.engineLane.idle();
     await this.notifier?.stop(opts.notifyMs ?? 5000);
   }
 }

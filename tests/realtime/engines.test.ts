@@ -118,6 +118,33 @@ describeStores('realtime engines: incremental detections, incidents, escalation,
     expect(new Date(y2.updated_at).getTime()).toBe(new Date(y.updated_at).getTime());
   });
 
+  it('with engine runs beside the commits, events arriving out of order in many bodies at once all get judged', async () => {
+    const piped = new RealtimeService(db, { config: Config.parse({}), riskIntervalMs: 0, pipeline: true, notify: null });
+    await piped.start();
+    try {
+      // Twelve shippers at once, each with ordinary calls and one attack, their times interleaved.
+      const bodies = Array.from({ length: 12 }, (_, b) => {
+        const base = T + 50 * 60_000 + b * 10_000;
+        const recs = Array.from({ length: 150 }, (_, i) => ctRecord({ id: eventId(`pipe-${b}-${i}`), time: new Date(base + (i % 10) * 1000), user: `svc-${i % 3}`, action: 'ListUsers' }));
+        recs.splice(b * 11, 0, ctRecord({ id: eventId(`pipe-attack-${b}`), time: new Date(base + 5000), user: `pipe-intruder-${b}`, action: 'CreateAccessKey', params: { userName: 'ops-admin' } }));
+        return body(recs);
+      });
+      // One after the other, each older than the last: a commit lands while the previous one is judged.
+      for (const [b, text] of [...bodies.entries()].reverse()) {
+        const r = piped.reserve(1 << 20)!;
+        await piped.submit(r, { label: `http:pipe-${b}`, text, receivedAt: Date.now() });
+      }
+      await piped.settled();
+      const alerts = await db.query(`SELECT id FROM alerts WHERE rule = 'aws.iam.access-key-for-other-user'`);
+      const want = Array.from({ length: 12 }, (_, b) => `rule:aws.iam.access-key-for-other-user:aws:ct:${eventId(`pipe-attack-${b}`)}`);
+      expect(want.filter((id) => !alerts.some((a) => a.id === id))).toEqual([]);
+      const roots = await db.query(`SELECT count(DISTINCT root_identity)::int AS n FROM incidents WHERE root_identity LIKE '%user/pipe-intruder-%'`);
+      expect(roots[0].n).toBe(12);
+    } finally {
+      await piped.stop();
+    }
+  });
+
   it('a restart continues the alert feed: nothing is announced again, and new alerts still are', async () => {
     await s.svc.stop();
     const again = service(db);

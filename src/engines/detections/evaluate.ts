@@ -18,18 +18,22 @@ export interface Phase {
   learn: boolean;
 }
 
-interface Window {
+export interface Window {
   items: { ms: number; id: string; distinct: string | null }[];
 }
 
 const EVENTS_PER_ALERT = 20;
 
 export class RuleEvaluator {
-  private readonly windows = new Map<string, Window>();
+
   readonly alerts = new Map<string, AlertInput>();
   readonly counts = new Map<string, number>();
 
-  constructor(private readonly set: RuleSet, private readonly state: SeenState | null) {}
+  /**
+   * @param windows burst windows carried over from an earlier run (a long-running process keeps them
+   *   between incremental runs instead of replaying the longest window from the store each time).
+   */
+  constructor(private readonly set: RuleSet, private readonly state: SeenState | null, private readonly windows = new Map<string, Window>()) {}
 
   /** The state subjects this event's stateful rules need loaded. */
   subjectsOf(e: EventView, out: Set<string>): void {

@@ -4,7 +4,7 @@ import { BulkWriter, type Db } from '../../store/index.js';
 import { BaselineDetector, type DeviationKind, type OpenGroup, type SubjectFacts } from '../baseline/detector.js';
 import { SeenState } from '../baseline/state.js';
 import { riskSettings, type RiskSettings } from '../risk/settings.js';
-import { RuleEvaluator } from './evaluate.js';
+import { RuleEvaluator, type Window } from './evaluate.js';
 import { loadRules, type RuleSet } from './load.js';
 import { EVENT_SQL, FactsCache, viewFromRow, type EventView } from './view.js';
 
@@ -32,6 +32,18 @@ export interface DetectOptions {
   pageSize?: number;
   /** Lowest severity a baseline deviation must reach to be an alert on its own (default medium; lower ones need company). */
   baselineMinSeverity?: Severity;
+  /**
+   * Burst windows kept by the caller between incremental runs (src/realtime): the run then starts at the
+   * watermark instead of replaying the longest window before it. Pass an empty map on the first run of a
+   * process (it replays once and fills it), the same map after.
+   */
+  windows?: BurstWindows;
+}
+
+/** Burst windows that outlive one run, and whether they are warm (filled by an earlier run of this process). */
+export interface BurstWindows {
+  map: Map<string, Window>;
+  warm: boolean;
 }
 
 export interface DetectResult {
@@ -78,7 +90,10 @@ export async function runDetections(db: Db, opts: DetectOptions = {}): Promise<D
   }
 
   const state = new SeenState(db, full, t.baselineMaxValuesPerDim);
-  const evaluator = new RuleEvaluator(rules, state);
+  // Windows kept by the caller go on from where its last run left them; anything else starts empty.
+  const warm = !full && opts.windows?.warm === true;
+  if (opts.windows && !warm) opts.windows.map.clear();
+  const evaluator = new RuleEvaluator(rules, state, opts.windows?.map);
   const classify = await classifier(db, opts.config?.crownJewels.map((c) => c.resource) ?? []);
   const facts = new Map<string, SubjectFacts>();
   const identityFacts = new FactsCache();
@@ -94,7 +109,7 @@ export async function runDetections(db: Db, opts: DetectOptions = {}): Promise<D
   const watermarkId = full ? null : prev!.watermark_id ?? '';
   let cursor: { time: Date; id: string } = full
     ? { time: new Date(minMs - 1), id: '' }
-    : { time: new Date(watermarkMs! - rules.maxWindowMs - 1), id: '' };
+    : warm ? { time: new Date(watermarkMs!), id: watermarkId! } : { time: new Date(watermarkMs! - rules.maxWindowMs - 1), id: '' };
   const pageSize = opts.pageSize ?? 5000;
   let events = 0;
   let last: EventView | null = null;
@@ -158,6 +173,7 @@ export async function runDetections(db: Db, opts: DetectOptions = {}): Promise<D
   });
 
   timings.write = performance.now() - writeStart;
+  if (opts.windows) opts.windows.warm = true;
   const byKind: Record<string, number> = {};
   for (const a of baselineAlerts) byKind[String(a.rule).replace('baseline:', '')] = (byKind[String(a.rule).replace('baseline:', '')] ?? 0) + 1;
   return {
