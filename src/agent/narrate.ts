@@ -67,8 +67,10 @@ function cite(inc: TriageIncident, id: string): string {
 function whatIsHappening(inc: TriageIncident): string {
   const parts: string[] = [];
   const root = inc.chain[0]?.identity ?? inc.rootIdentity;
-  const person = inc.person && inc.person !== root ? `, behind whom is ${cite(inc, inc.person)}${inc.entities[inc.person]?.status && inc.entities[inc.person]?.status !== 'active' ? ` (${inc.entities[inc.person]?.status})` : ''}` : '';
-  let chain = `${cite(inc, root)} (${kindOf(inc, root)}${inc.entities[root]?.provider ? `, ${inc.entities[root]?.provider}` : ''})${person}`;
+  const p = inc.person && inc.person !== root ? inc.person : null;
+  const pStatus = p && inc.entities[p]?.status && inc.entities[p]?.status !== 'active' ? `, ${inc.entities[p]?.status}` : '';
+  const provider = inc.entities[root]?.provider ? `, ${inc.entities[root]?.provider}` : '';
+  let chain = `${cite(inc, root)} (${kindOf(inc, root)}${provider}${p ? `; the person: ${cite(inc, p)}${pStatus}` : ''})`;
   let prev = root;
   for (const l of inc.chain.slice(1)) {
     const credential = CREDENTIAL.test(l.identity);

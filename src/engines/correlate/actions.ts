@@ -38,6 +38,7 @@ const CREATED_IDENTITY = /^(CreateUser|CreateRole|google\.iam\.admin\.v1\.Create
 const PRIVILEGE_GRANT = /^(AttachUserPolicy|AttachRolePolicy|AttachGroupPolicy|PutUserPolicy|PutRolePolicy|PutGroupPolicy|AddUserToGroup|CreatePolicyVersion|SetDefaultPolicyVersion|user\.account\.privilege\.grant|group\.privilege\.grant|Add member to role|Add eligible member to role|SetIamPolicy|create clusterrolebindings|create rolebindings|org\.update_member)$/;
 const TRUST_CHANGE = /^(UpdateAssumeRolePolicy|Add federated identity credential|Update application)$/;
 const PASSWORD_SET = /^(CreateLoginProfile|UpdateLoginProfile)$/;
+const MEMBER_ADDED = /^(repo\.add_member|repo\.add_outside_collaborator|org\.add_member|org\.add_outside_collaborator|business\.add_admin|team\.add_member)$/;
 const LEAK = /leak|exposed|publicly|secret.?scanning|credential.?exfil|InstanceCredentialExfiltration|leakedCredentials/i;
 const HOUR = 3_600_000;
 
@@ -68,7 +69,7 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
   const leaked = story.alerts.filter((a) => LEAK.test(`${a.rule ?? ''} ${a.title} ${a.source}`) || a.mitre.some((m) => m.startsWith('T1552')));
   const dormant = story.alerts.some((a) => a.rule === 'baseline:dormant');
   const newNetwork = story.alerts.some((a) => a.rule === 'baseline:new_network' || /new.?network|unfamiliar|anonymous|tor|malicious ?ip/i.test(a.title));
-  const compromised = ownerGone || leaked.length > 0 || dormant || story.alerts.some((a) => a.source === 'guardduty' || /compromis|exfiltrat/i.test(a.title));
+  const compromised = ownerGone || leaked.length > 0 || dormant || (newNetwork && strong) || story.alerts.some((a) => a.source === 'guardduty' || /compromis|exfiltrat/i.test(a.title));
   const actors = topActors(activity, story);
 
   // 1. Long-lived credentials the story used or that alerts name: deactivate when nobody legitimate needs them, else rotate safely.
@@ -118,6 +119,8 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
       add({ action: 'scope_down_policy', target, urgency: 'now', reason: `${name(e.actorId)} gave ${name(target)} more rights during the incident (${e.action} at ${e.time.slice(0, 16)}Z): take them back` });
     } else if (TRUST_CHANGE.test(e.action)) {
       add({ action: 'remove_trust', target, urgency: 'now', reason: `${name(e.actorId)} changed who can assume ${name(target)} during the incident (${e.action} at ${e.time.slice(0, 16)}Z): restore the previous trust policy` });
+    } else if (MEMBER_ADDED.test(e.action) && target !== e.actorId) {
+      add({ action: 'disable_identity', target, urgency: 'now', reason: `${name(target)} was given access during the incident by ${name(e.actorId)} (${e.action} at ${e.time.slice(0, 16)}Z): remove it until someone vouches for it` });
     } else if (PASSWORD_SET.test(e.action) && target.startsWith('arn:aws:iam::') && target !== e.actorId) {
       add({ action: 'deactivate_credential', target: `aws:password:${target}`, urgency: 'now', reason: `${name(e.actorId)} set a console password for ${name(target)} during the incident (${e.action}): anyone holding it can sign in as them` });
     }
@@ -258,7 +261,7 @@ export async function planActions(story: Story, activity: StoryActivity, ctx: Ac
   const to = new Date(ctx.asOfMs).toISOString().slice(0, 19) + 'Z';
   const actions = [...out.values()].map((a) => {
     const extra = a as RecommendedAction & { _trust?: unknown; _policy?: unknown; _detach?: string[]; _grantor?: string; _member?: string };
-    const command = commandFor({ action: a.action, target: a.target, principal: principalOf(story, a.target, facts), trust: extra._trust, policy: extra._policy, detach: extra._detach, grantor: extra._grantor, member: extra._member, from, to });
+    const command = commandFor({ action: a.action, target: a.target, principal: principalOf(story, a.target, facts), trust: extra._trust, policy: extra._policy, detach: extra._detach, grantor: extra._grantor, member: extra._member, account: facts.get(a.target)?.account ?? facts.get(story.root)?.account ?? null, from, to });
     const { _trust, _policy, _detach, _grantor, _member, ...clean } = extra;
     void _trust; void _policy; void _detach; void _grantor; void _member;
     return { ...clean, command, dependents: clean.dependents.length ? clean.dependents : describeDependents(dependents.get(a.target) ?? { target: a.target, dependents: [], safeToRevoke: true, period: { from, to } }) };

@@ -172,7 +172,7 @@ export function resourceKey(r: string): string {
 }
 
 /** Control-plane calls that give someone a way back in or more rights. */
-const PERSISTENCE = /^(CreateAccessKey|CreateLoginProfile|UpdateLoginProfile|CreateUser|CreateRole|AttachUserPolicy|AttachRolePolicy|AttachGroupPolicy|PutUserPolicy|PutRolePolicy|PutGroupPolicy|AddUserToGroup|UpdateAssumeRolePolicy|CreatePolicyVersion|SetDefaultPolicyVersion|CreateServiceAccountKey|SetIamPolicy|system\.api_token\.create|Add service principal credentials|Update application . Certificates and secrets management|Add member to role|create (clusterrolebinding|rolebinding|secret)|personal_access_token\.(create|request_created)|oauth_authorization\.create|Consent to application)/i;
+const PERSISTENCE = /^(CreateAccessKey|CreateLoginProfile|UpdateLoginProfile|CreateUser|CreateRole|AttachUserPolicy|AttachRolePolicy|AttachGroupPolicy|PutUserPolicy|PutRolePolicy|PutGroupPolicy|AddUserToGroup|UpdateAssumeRolePolicy|CreatePolicyVersion|SetDefaultPolicyVersion|CreateServiceAccountKey|SetIamPolicy|system\.api_token\.create|Add service principal credentials|Update application . Certificates and secrets management|Add member to role|create (clusterrolebinding|rolebinding|secret)|personal_access_token\.(create|request_created)|oauth_authorization\.create|Consent to application|deploy_key\.create|public_key\.create|repo\.add_member|repo\.add_outside_collaborator|org\.add_member|protected_branch\.destroy)/i;
 const CODE_CHANGE = /^(UpdateFunctionCode|UpdateFunctionConfiguration|SendCommand|StartSession|CreateFunction|PutBucketPolicy|ModifyInstanceAttribute|RunInstances|workflows\.|git\.push|protected_branch\.)/i;
 
 /**

@@ -37,12 +37,20 @@ export interface CommandInput {
   grantIds?: string[];
   /** remove_trust on a GCP service account: the member whose binding goes. */
   member?: string;
+  /** The target's account, organisation or tenant where the command needs it (a GitHub org). */
+  account?: string | null;
   /** investigate: the data-time window. */
   from?: string;
   to?: string;
 }
 
 export function commandFor(c: CommandInput): string | null {
+  const cmd = commandText(c);
+  // GitHub calls name the organisation; the inventory knows it for members and tokens.
+  return cmd && c.account && /^github:/.test(c.target) ? cmd.replaceAll('<org>', c.account) : cmd;
+}
+
+function commandText(c: CommandInput): string | null {
   const t = c.target;
   switch (c.action) {
     case 'deactivate_credential':
