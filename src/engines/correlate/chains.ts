@@ -56,6 +56,7 @@ const HOP_ACTIONS = new Map<string, EdgeKind>([
   ['GenerateAccessToken', 'impersonates'], ['GenerateIdToken', 'impersonates'], ['SignBlob', 'impersonates'], ['SignJwt', 'impersonates'],
 ]);
 
+/** Caches across calls; not for concurrent use (calls run one after the other). */
 export class ChainResolver {
   private readonly creds = new Map<string, CredRow | null>();
   private readonly events = new Map<string, EventLite | null>();

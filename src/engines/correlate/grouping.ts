@@ -65,7 +65,9 @@ export async function anchorAlerts(db: Db, alerts: AlertLite[], resolver = new C
     subjects.push(s);
     subjectOf.set(a.id, s.id);
   }
-  const [byEvent, bySubject] = await Promise.all([resolver.resolveEvents(withEvent), resolver.resolveSubjects(subjects)]);
+  // One after the other: the resolver's caches mark ids as being read, so two walks at once could see a half-filled answer.
+  const byEvent = await resolver.resolveEvents(withEvent);
+  const bySubject = await resolver.resolveSubjects(subjects);
   const chainOfRep = new Map<string, ResolvedChain>();
   for (const a of reps) {
     const viaEvent = a.events[0] ? byEvent.get(a.events[0]) : undefined;
