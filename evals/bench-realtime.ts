@@ -1,6 +1,6 @@
 /**
  * npm run bench:realtime [-- --store pg|pglite --rate 5000 --seconds 60 --soak 0 --batch 1000 --clients 16
- *                          --identities 2000 --history 50000 --attack-every 5 --sample 10]
+ *                          --identities 20000 --attack-every 5 --sample 10 --warmup 10 --keep --profile DIR]
  *
  * Real time under load, as deployed: the real `idcopilot serve --http` in its own process, a store with
  * a day of history (so the baselines have something to compare with), and a local Slack-like server
@@ -42,8 +42,8 @@ const { values: args } = parseArgs({
     soak: { type: 'string', default: '0' },
     batch: { type: 'string', default: '1000' },
     clients: { type: 'string', default: '16' },
-    identities: { type: 'string', default: '100000' },
-    history: { type: 'string', default: '100000' },
+    identities: { type: 'string', default: '20000' },
+
     'attack-every': { type: 'string', default: '5' },
     sample: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '10' },
@@ -56,7 +56,11 @@ const SECONDS = Number(args.soak) > 0 ? Number(args.soak) : Number(args.seconds)
 const BATCH = Number(args.batch);
 const CLIENTS = Number(args.clients);
 const IDS = Number(args.identities);
-const HISTORY = Number(args.history);
+/**
+ * History per identity: this many seconds of its live rate, in one hour. A rate spike is an hour with
+ * at least 10 x the mean of the identity's earlier hours: 1.5 x a tenth of the run keeps the run below it.
+ */
+const HISTORY_FACTOR = Math.max(10, 0.15 * (Number(args.soak) > 0 ? Number(args.soak) : Number(args.seconds)));
 const ATTACK_EVERY = Number(args['attack-every']);
 const SAMPLE_S = Number(args.sample);
 const WARMUP_S = Number(args.warmup);
@@ -83,11 +87,38 @@ function record(i: number, timeIso: string, action: readonly [string, string], p
   return `{"eventVersion":"1.09","userIdentity":${identityJson[i] ?? i},"eventTime":"${timeIso}","eventSource":"${action[0]}","eventName":"${action[1]}","awsRegion":"us-east-1","sourceIPAddress":"${ipOf[i] ?? '198.51.100.9'}","userAgent":"aws-sdk-go-v2/1.30.0 os/linux","requestParameters":${params},"responseElements":null,"requestID":"${id}","eventID":"${id}","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"${ACCOUNT}","eventCategory":"Management"}`;
 }
 
-/** Each identity does its own few things from its own address: what the baselines learn in the history. */
+/**
+ * How busy each identity is: a few services make most of the calls (Zipf, s = 1, over --identities),
+ * as in real estates. Each does its own few things from its own address.
+ */
+const weight: number[] = [];
+const cumulative: number[] = [];
+{
+  let total = 0;
+  for (let i = 0; i < IDS; i++) total += 1 / (i + 10);
+  let acc = 0;
+  for (let i = 0; i < IDS; i++) {
+    weight.push(1 / (i + 10) / total);
+    acc += weight[i];
+    cumulative.push(acc);
+  }
+}
+function pick(): number {
+  const r = Math.random();
+  let lo = 0;
+  let hi = IDS - 1;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (cumulative[m] < r) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
 function benign(n: number, timeIso: string): string {
   const out: string[] = [];
   for (let k = 0; k < n; k++) {
-    const i = Math.floor(Math.random() * IDS);
+    const i = pick();
     out.push(record(i, timeIso, ACTIONS[i % ACTIONS.length]));
   }
   return out.join('\n');
@@ -130,18 +161,24 @@ async function main(): Promise<void> {
   const slack = await startSlackServer();
   let child: ReturnType<typeof spawn> | null = null;
   try {
-    // 1. History: a day of the same identities doing the same things, judged once (baselines learned).
-    log(`preparing the store (${args.store}): ${HISTORY} history events over ${IDS} identities; load ${la()}`);
+    // 1. History: yesterday, each identity did what it does today, at a rate that makes today's
+    //    traffic ordinary to the baselines (no hour of this run reaches 10 x its mean hourly rate),
+    //    and all of it within a day, so that only rates are judged: the benign stream raises no alerts
+    //    and the planted attacks are the incidents. What is measured is the pipeline, not detection.
+    const perIdentity = (i: number) => Math.max(1, Math.ceil(HISTORY_FACTOR * RATE * weight[i]));
+    const historyTotal = Array.from({ length: IDS }, (_, i) => perIdentity(i)).reduce((a, b) => a + b, 0);
+    log(`preparing the store (${args.store}): ${historyTotal} history events over ${IDS} identities; load ${la()}`);
     const db = await openStore(databaseUrl ? { databaseUrl } : { data: dataDir });
     const histFile = join(work, 'history.ndjson');
-    const day = 86_400_000;
+    // All within one clock hour: the baseline's mean is per active hour.
+    const yesterday = Math.floor((Date.now() - 86_400_000) / 3_600_000) * 3_600_000;
     const lines: string[] = [];
-    for (let h = 0; h < HISTORY; h++) {
-      const t = new Date(Date.now() - day - 3_600_000 + Math.floor((h / HISTORY) * day)).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const i = h % IDS;
-      lines.push(record(i, t, ACTIONS[i % ACTIONS.length]));
+    for (let i = 0; i < IDS; i++) {
+      const n = perIdentity(i);
+      for (let h = 0; h < n; h++) lines.push(record(i, new Date(yesterday + Math.floor((h / n) * 3_000_000)).toISOString().replace(/\.\d{3}Z$/, 'Z'), ACTIONS[i % ACTIONS.length]));
     }
     writeFileSync(histFile, lines.join('\n') + '\n');
+    lines.length = 0;
     const t0 = performance.now();
     await ingestPaths(db, [histFile]);
     await runDetections(db, { config: Config.parse({}) });
@@ -288,7 +325,7 @@ async function main(): Promise<void> {
     const rssAfterWarmup = windows.filter((w) => w.t >= WARMUP_S + 30);
     const slope = rssAfterWarmup.length >= 2 ? (rssAfterWarmup[rssAfterWarmup.length - 1].rss - rssAfterWarmup[0].rss) / ((rssAfterWarmup[rssAfterWarmup.length - 1].t - rssAfterWarmup[0].t) / 60) : null;
     const result = {
-      store: args.store, offeredRate: RATE, batch: BATCH, clients: CLIENTS, seconds: Math.round(seconds), identities: IDS, history: HISTORY,
+      store: args.store, offeredRate: RATE, batch: BATCH, clients: CLIENTS, seconds: Math.round(seconds), identities: IDS, history: historyTotal,
       events: { offered: sent + skipped, sent, committed, skippedClientsBusy: skipped, achievedRate: Math.round(committed / seconds), refused429: refused, failedRequests: failed },
       requestMs: summary(responseMs),
       attacks: { planted: all.length, measured: measured.length, incidents: incidentLat.length, slack: slackLat.length },

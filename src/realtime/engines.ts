@@ -79,7 +79,7 @@ interface IncidentState {
 
 export class IncrementalEngines {
   private alertSeq = 0;
-  /** The detections' watermark (epoch ms): events older than this when written are late. */
+  /** The detections' watermark (epoch ms), as of the last look. */
   watermarkMs: number | null = null;
   /** Burst windows kept between runs: each run starts at the watermark instead of replaying 15 minutes of events. */
   private readonly windows: BurstWindows = { map: new Map(), warm: false };
@@ -126,12 +126,18 @@ export class IncrementalEngines {
         await deriveGraph(this.db);
         lap('graph');
       }
-      if (commit.newEvents > 0 || commit.lateEvents.length) {
+      if (commit.newEvents > 0) {
+        // What the detections will not read: events not newer than their watermark as this run starts.
+        // That is what arrived out of order, and, beside a run that was paging through the store when
+        // it was committed, what that run passed over. Events at the watermark's own second may have
+        // been read already: judged twice they raise the same alert ids again, never a second alert.
+        await this.readWatermark();
+        const late = this.lateOf(commit);
         const d = await runDetections(this.db, { config: cfg, windows: this.windows });
         out.detections = { mode: d.mode, events: d.events, alerts: d.alerts.rules + d.alerts.baseline };
         lap('detect');
-        if (commit.lateEvents.length) {
-          out.late = await judgeLate(this.db, commit.lateEvents, { config: cfg });
+        if (late.length) {
+          out.late = await judgeLate(this.db, late, { config: cfg });
           lap('late');
         }
         await this.readWatermark();
@@ -143,6 +149,15 @@ export class IncrementalEngines {
       this.windows.warm = false;
       out.error = (err as Error).message.split('\n')[0];
     }
+    return out;
+  }
+
+  private lateOf(commit: CommitSummary): string[] {
+    const wm = this.watermarkMs;
+    if (wm === null) return [];
+    const out: string[] = [];
+    const { ids, ms } = commit.written;
+    for (let i = 0; i < ids.length; i++) if (ms[i] <= wm) out.push(ids[i]);
     return out;
   }
 

@@ -55,7 +55,7 @@ export async function startRealtime(db: Db, opts: StartRealtimeOptions): Promise
   let watcher: Watcher | null = null;
   let files = 0;
   if (opts.watch) {
-    watcher = new Watcher(db, opts.watch, service.commitRunner, () => service.lateBefore(), (event) => opts.onEvent?.({ type: 'watch', event }));
+    watcher = new Watcher(db, opts.watch, service.commitRunner, (event) => opts.onEvent?.({ type: 'watch', event }));
     try {
       files = (await watcher.start()).files;
     } catch (err) {

@@ -38,7 +38,7 @@ export interface RealtimeOptions {
 }
 
 export type RealtimeEvent =
-  | { type: 'batch'; requests: number; records: number; loaded: number; rejected: number; newEvents: number; late: number; ms: number }
+  | { type: 'batch'; requests: number; records: number; loaded: number; rejected: number; newEvents: number; ms: number }
   | { type: 'engines'; run: EngineRun; ms: number }
   | { type: 'incident'; change: IncidentChange }
   | { type: 'risk'; ms: number; scored: number | null; error: string | null };
@@ -72,8 +72,6 @@ export class RealtimeService {
    */
   readonly engineLane: SerialLane;
   private readonly pipelined: boolean;
-  /** Latest event time (epoch ms) of everything committed so far. */
-  private committedMaxMs: number | null = null;
   readonly engines: IncrementalEngines | null;
   readonly notifier: Notifier | null;
   private readonly registry: ConnectorRegistry;
@@ -148,18 +146,6 @@ export class RealtimeService {
     return summary;
   };
 
-  /**
-   * Events older than this (epoch ms) when written are judged apart. In one lane that is the detections'
-   * watermark. Beside the commits, a run may read past an event committed while it pages through
-   * (a page query that did not see the commit, the next that did): anything not newer than what was
-   * committed before is judged apart too. Judged twice it raises the same alert ids, never a second alert.
-   */
-  lateBefore(): number | null {
-    const wm = this.engines?.watermarkMs ?? null;
-    if (!this.engines || !this.pipelined || this.committedMaxMs === null) return wm;
-    return Math.max(wm ?? 0, this.committedMaxMs + 1);
-  }
-
   private async consume(): Promise<void> {
     const budget = this.opts.batchBytes ?? 8 * 1024 * 1024;
     for (;;) {
@@ -170,7 +156,7 @@ export class RealtimeService {
       let outcomes: BodyOutcome[];
       let summary: CommitSummary;
       try {
-        ({ outcomes, summary } = await this.lane.run(() => commitBodies(this.db, items.map((i) => i.job), { registry: this.registry, lateBeforeMs: this.lateBefore() })));
+        ({ outcomes, summary } = await this.lane.run(() => commitBodies(this.db, items.map((i) => i.job), { registry: this.registry })));
       } catch (err) {
         const error = `the store refused the write: ${(err as Error).message.split('\n')[0]}`;
         outcomes = items.map(() => ({ formats: [], records: 0, loaded: 0, rejected: 0, rejects: [], error, status: 500 as const }));
@@ -185,15 +171,13 @@ export class RealtimeService {
       c.loaded += summary.loaded;
       c.rejected += summary.rejected;
       c.newEvents += summary.newEvents;
-      c.lateEvents += summary.lateEvents.length + summary.lateOverflow;
       c.lastBatchMs = Math.round(ms);
-      this.opts.onEvent?.({ type: 'batch', requests: items.length, records: summary.records, loaded: summary.loaded, rejected: summary.rejected, newEvents: summary.newEvents, late: summary.lateEvents.length, ms: Math.round(ms) });
+      this.opts.onEvent?.({ type: 'batch', requests: items.length, records: summary.records, loaded: summary.loaded, rejected: summary.rejected, newEvents: summary.newEvents, ms: Math.round(ms) });
       this.afterCommit(summary);
     }
   }
 
   private afterCommit(summary: CommitSummary): void {
-    if (summary.maxEventMs !== null) this.committedMaxMs = Math.max(this.committedMaxMs ?? 0, summary.maxEventMs);
     if (!this.engines || (summary.loaded === 0 && summary.newEvents === 0)) return;
     this.enginePending.push(summary);
     this.riskDirty = true;
@@ -218,6 +202,7 @@ export class RealtimeService {
     c.engineRuns++;
     c.engineLastMs = ms;
     c.engineTimings = run.timings;
+    c.lateEvents += run.late?.events ?? 0;
     if (run.error) {
       c.engineErrors++;
       c.engineLastError = run.error;

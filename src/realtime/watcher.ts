@@ -108,7 +108,6 @@ export class Watcher {
     private readonly db: Db,
     private readonly opts: WatchOptions,
     private readonly commit: CommitRunner,
-    private readonly lateBefore: () => number | null,
     private readonly emit: (e: WatchEvent) => void,
   ) {
     this.roots = opts.paths.map((p) => resolve(p));
@@ -428,7 +427,7 @@ export class Watcher {
   private async saveOnly(c: Checkpoint): Promise<void> {
     await this.commit(async (tx) => {
       await saveCheckpoint(tx, c);
-      return { records: 0, loaded: 0, rejected: 0, counts: {}, newEvents: 0, minEventMs: null, maxEventMs: null, lateEvents: [], lateOverflow: 0, inventory: false, receivedAt: Date.now() };
+      return { records: 0, loaded: 0, rejected: 0, counts: {}, newEvents: 0, minEventMs: null, maxEventMs: null, written: { ids: [], ms: [] }, writtenOverflow: 0, inventory: false, receivedAt: Date.now() };
     });
     this.checkpoints.set(c.path, c);
   }
@@ -447,8 +446,8 @@ export class Watcher {
     try {
       await this.commit(async (tx) => {
         const r = mode === 'ndjson'
-          ? await commitLines(tx, path, from, end, file, connector, { lateBeforeMs: this.lateBefore(), ingest })
-          : await commitFile(tx, file, connector, { lateBeforeMs: this.lateBefore(), ingest });
+          ? await commitLines(tx, path, from, end, file, connector, { ingest })
+          : await commitFile(tx, file, connector, { ingest });
         const base = this.baseCheckpoint(path, st, cp, mode, connector.name);
         // A document read again (it changed) accounts for its records afresh.
         const keep = mode === 'ndjson' && cp?.format === connector.name;

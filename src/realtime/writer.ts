@@ -22,20 +22,23 @@ export interface CommitSummary {
   /** Data time of the earliest and latest event written. */
   minEventMs: number | null;
   maxEventMs: number | null;
-  /** Events older than the detections' watermark when written: the engines judge them apart. */
-  lateEvents: string[];
-  /** More late events than are kept by id: `detect --since` is the way to judge them. */
-  lateOverflow: number;
+  /**
+   * Every event written, by id and data time (epoch ms): the engine run that covers this commit judges
+   * apart those its detections will not read (not newer than their watermark when it starts).
+   */
+  written: { ids: string[]; ms: number[] };
+  /** Events written beyond what is kept by id (a huge file in one commit): left to `detect --since` if late. */
+  writtenOverflow: number;
   /** Inventory or ownership records: the graph's derived facts (ownership, identity resolution) need a run. */
   inventory: boolean;
   /** When the oldest input of the commit arrived (epoch ms): event-to-incident latency starts here. */
   receivedAt: number;
 }
 
-const MAX_LATE_IDS = 50_000;
+const MAX_WRITTEN_IDS = 500_000;
 
 export function emptySummary(receivedAt = Date.now()): CommitSummary {
-  return { records: 0, loaded: 0, rejected: 0, counts: {}, newEvents: 0, minEventMs: null, maxEventMs: null, lateEvents: [], lateOverflow: 0, inventory: false, receivedAt };
+  return { records: 0, loaded: 0, rejected: 0, counts: {}, newEvents: 0, minEventMs: null, maxEventMs: null, written: { ids: [], ms: [] }, writtenOverflow: 0, inventory: false, receivedAt };
 }
 
 export function mergeSummaries(list: CommitSummary[]): CommitSummary {
@@ -48,11 +51,13 @@ export function mergeSummaries(list: CommitSummary[]): CommitSummary {
     for (const [k, n] of Object.entries(s.counts)) out.counts[k as RecordKind] = (out.counts[k as RecordKind] ?? 0) + (n ?? 0);
     if (s.minEventMs !== null) out.minEventMs = out.minEventMs === null ? s.minEventMs : Math.min(out.minEventMs, s.minEventMs);
     if (s.maxEventMs !== null) out.maxEventMs = out.maxEventMs === null ? s.maxEventMs : Math.max(out.maxEventMs, s.maxEventMs);
-    for (const id of s.lateEvents) {
-      if (out.lateEvents.length < MAX_LATE_IDS) out.lateEvents.push(id);
-      else out.lateOverflow++;
+    for (let i = 0; i < s.written.ids.length; i++) {
+      if (out.written.ids.length < MAX_WRITTEN_IDS) {
+        out.written.ids.push(s.written.ids[i]);
+        out.written.ms.push(s.written.ms[i]);
+      } else out.writtenOverflow++;
     }
-    out.lateOverflow += s.lateOverflow;
+    out.writtenOverflow += s.writtenOverflow;
     out.inventory ||= s.inventory;
   }
   return out;
@@ -64,7 +69,7 @@ class Sink {
   private pendingFlush: Promise<unknown> = Promise.resolve();
   readonly summary: CommitSummary;
 
-  constructor(tx: Db, private readonly lateBeforeMs: number | null, receivedAt: number) {
+  constructor(tx: Db, receivedAt: number) {
     this.writer = new BulkWriter(tx);
     this.summary = emptySummary(receivedAt);
   }
@@ -75,10 +80,10 @@ class Sink {
       const s = this.summary;
       if (s.minEventMs === null || ms < s.minEventMs) s.minEventMs = ms;
       if (s.maxEventMs === null || ms > s.maxEventMs) s.maxEventMs = ms;
-      if (this.lateBeforeMs !== null && ms < this.lateBeforeMs) {
-        if (s.lateEvents.length < MAX_LATE_IDS) s.lateEvents.push(v.value.id);
-        else s.lateOverflow++;
-      }
+      if (s.written.ids.length < MAX_WRITTEN_IDS) {
+        s.written.ids.push(v.value.id);
+        s.written.ms.push(ms);
+      } else s.writtenOverflow++;
     }
     this.writer.add(v);
   }
@@ -119,9 +124,9 @@ export interface FileCommit {
  * Stream one file (or a byte range of one) into the caller's transaction. A file that cannot be read
  * as its format throws (FormatError), and the caller's transaction, checkpoint included, rolls back.
  */
-export async function commitFile(tx: Db, file: SourceFile, connector: Connector, opts: { lateBeforeMs: number | null; ingest?: IngestOptions; receivedAt?: number; batchSize?: number }): Promise<FileCommit> {
+export async function commitFile(tx: Db, file: SourceFile, connector: Connector, opts: { ingest?: IngestOptions; receivedAt?: number; batchSize?: number } = {}): Promise<FileCommit> {
   const into = { result: emptyResult(file.path, connector.name), rejects: [] as RejectedRecord[], counts: emptyCounts() };
-  const sink = new Sink(tx, opts.lateBeforeMs, opts.receivedAt ?? Date.now());
+  const sink = new Sink(tx, opts.receivedAt ?? Date.now());
   const started = performance.now();
   try {
     for await (const valid of readValidated(file, connector, opts.ingest ?? {}, into)) {
@@ -225,13 +230,13 @@ function fail(p: ParsedBody, error: string): ParsedBody {
  * Commit many bodies in one transaction (one ingest_log row for the batch). If the write fails, each
  * body is retried alone, so that a fault stays with the body that caused it.
  */
-export async function commitBodies(db: Db, jobs: BodyJob[], opts: { registry: ConnectorRegistry; lateBeforeMs: number | null; now?: Date }): Promise<{ outcomes: BodyOutcome[]; summary: CommitSummary }> {
+export async function commitBodies(db: Db, jobs: BodyJob[], opts: { registry: ConnectorRegistry; now?: Date }): Promise<{ outcomes: BodyOutcome[]; summary: CommitSummary }> {
   const now = opts.now ?? new Date();
   const parsed: ParsedBody[] = [];
   for (const j of jobs) parsed.push(await parseBody(j, opts.registry, now));
   const good = parsed.filter((p) => p.outcome.status === 200 && p.records.length > 0);
   const write = (list: ParsedBody[]) => db.transaction(async (tx) => {
-    const sink = new Sink(tx, opts.lateBeforeMs, Math.min(...list.map((p) => p.receivedAt)));
+    const sink = new Sink(tx, Math.min(...list.map((p) => p.receivedAt)));
     for (const p of list) for (const v of p.records) sink.add(v);
     const s = await sink.finish();
     for (const p of list) {

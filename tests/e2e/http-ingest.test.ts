@@ -42,7 +42,8 @@ async function freshDatabase(url: string): Promise<{ url: string; drop(): Promis
   };
 }
 
-const stores: { name: string; setup: () => Promise<{ env: Record<string, string | undefined>; args: string[]; done(): Promise<void> }> }[] = [
+type StoreSetup = { env: Record<string, string | undefined>; args: string[]; done(): Promise<void> };
+const stores: { name: string; setup: () => Promise<StoreSetup> }[] = [
   { name: 'pglite', setup: async () => ({ env: {}, args: ['--data', join(dir, `store-${randomBytes(3).toString('hex')}`)], done: async () => {} }) },
 ];
 const pgUrl = inject('pgUrl');
@@ -61,7 +62,7 @@ describe.each(stores)('serve --http with POST /ingest and --watch (the real CLI)
     expect(made.status).toBe(0);
     const token: string = made.json().token;
     const port = await freePort();
-    const env = { ...process.env, ...store.env, SLACK_WEBHOOK_URL: slack.webhookUrl };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...store.env, SLACK_WEBHOOK_URL: slack.webhookUrl };
     if (!store.env.DATABASE_URL) delete env.DATABASE_URL;
     const child = spawn(process.execPath, [BIN, 'serve', '--http', `127.0.0.1:${port}`, '--watch', logs, ...store.args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';

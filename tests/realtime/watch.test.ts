@@ -29,7 +29,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined |
 /** A watcher committing straight into the store (no engines): what these tests look at is the loading. */
 function watcher(db: Db, dir: string, opts: Partial<WatchOptions> = {}, runner?: CommitRunner) {
   const events: WatchEvent[] = [];
-  const w = new Watcher(db, { paths: [dir], settleMs: 100, pollMs: 100, fsEvents: false, ...opts }, runner ?? ((fn) => db.transaction(fn)), () => null, (e) => events.push(e));
+  const w = new Watcher(db, { paths: [dir], settleMs: 100, pollMs: 100, fsEvents: false, ...opts }, runner ?? ((fn) => db.transaction(fn)), (e) => events.push(e));
   return { w, events };
 }
 
