@@ -7,6 +7,8 @@ import { anchorAlerts, storyKey } from '../engines/correlate/grouping.js';
 import { ENGINE as DETECTIONS, runDetections, type BurstWindows } from '../engines/detections/run.js';
 import { SEVERITY_RANK, type Config, type Severity, type SuppressionRule, type TriageResult } from '../model/index.js';
 import type { Db } from '../store/index.js';
+import { loadRules, type RuleSet } from '../engines/detections/load.js';
+import { riskSettings, type RiskSettings } from '../engines/risk/settings.js';
 import { judgeLate } from './late.js';
 import type { CommitSummary } from './writer.js';
 
@@ -84,7 +86,14 @@ export class IncrementalEngines {
   /** Burst windows kept between runs: each run starts at the watermark instead of replaying 15 minutes of events. */
   private readonly windows: BurstWindows = { map: new Map(), warm: false };
 
-  constructor(private readonly db: Db, private readonly opts: EngineOptions) {}
+  /** Read once: a run every second must not parse the rule pack and the risk defaults every time. */
+  private readonly rules: RuleSet;
+  private readonly settings: RiskSettings;
+
+  constructor(private readonly db: Db, private readonly opts: EngineOptions) {
+    this.rules = loadRules();
+    this.settings = riskSettings(opts.config.risk);
+  }
 
   /**
    * Where the alerts' change feed was left. The first start begins at the feed's end: incidents from
@@ -101,9 +110,12 @@ export class IncrementalEngines {
     await this.readWatermark();
   }
 
+  private watermarkId = '';
+
   private async readWatermark(): Promise<void> {
-    const [d] = await this.db.query<{ watermark: Date | null }>('SELECT watermark FROM engine_state WHERE engine = $1', [DETECTIONS]);
+    const [d] = await this.db.query<{ watermark: Date | null; watermark_id: string | null }>('SELECT watermark, watermark_id FROM engine_state WHERE engine = $1', [DETECTIONS]);
     this.watermarkMs = d?.watermark ? new Date(d.watermark).getTime() : null;
+    this.watermarkId = d?.watermark_id ?? '';
   }
 
   private async saveSeq(): Promise<void> {
@@ -127,17 +139,18 @@ export class IncrementalEngines {
         lap('graph');
       }
       if (commit.newEvents > 0) {
-        // What the detections will not read: events not newer than their watermark as this run starts.
-        // That is what arrived out of order, and, beside a run that was paging through the store when
-        // it was committed, what that run passed over. Events at the watermark's own second may have
-        // been read already: judged twice they raise the same alert ids again, never a second alert.
+        // What the detections will not read: events not after their watermark (time, id) as this run
+        // starts. That is what arrived out of order, and, beside a run that was paging through the store
+        // when it was committed, what that run passed over (some of it that run may have read: judged
+        // twice, an event raises the same alert ids again, never a second alert).
         await this.readWatermark();
         const late = this.lateOf(commit);
-        const d = await runDetections(this.db, { config: cfg, windows: this.windows });
+        const bound = this.watermarkMs === null ? undefined : { time: new Date(this.watermarkMs), id: this.watermarkId };
+        const d = await runDetections(this.db, { config: cfg, rules: this.rules, settings: this.settings, windows: this.windows });
         out.detections = { mode: d.mode, events: d.events, alerts: d.alerts.rules + d.alerts.baseline };
         lap('detect');
         if (late.length) {
-          out.late = await judgeLate(this.db, late, { config: cfg });
+          out.late = await judgeLate(this.db, late, { config: cfg, rules: this.rules, notAfter: bound });
           lap('late');
         }
         await this.readWatermark();
@@ -152,6 +165,7 @@ export class IncrementalEngines {
     return out;
   }
 
+  /** Candidates by time alone (the watermark's second included); judgeLate applies the exact bound in SQL. */
   private lateOf(commit: CommitSummary): string[] {
     const wm = this.watermarkMs;
     if (wm === null) return [];

@@ -24,7 +24,7 @@ export interface LateResult {
 
 const PAGE = 5000;
 
-export async function judgeLate(db: Db, eventIds: string[], opts: { config?: Config; rules?: RuleSet } = {}): Promise<LateResult> {
+export async function judgeLate(db: Db, eventIds: string[], opts: { config?: Config; rules?: RuleSet; notAfter?: { time: Date; id: string } } = {}): Promise<LateResult> {
   if (!eventIds.length) return { events: 0, alerts: 0 };
   const settings = riskSettings(opts.config?.risk);
   const rules = opts.rules ?? loadRules();
@@ -36,7 +36,10 @@ export async function judgeLate(db: Db, eventIds: string[], opts: { config?: Con
   const facts = new FactsCache();
   let events = 0;
   for (let i = 0; i < eventIds.length; i += PAGE) {
-    const rows = await db.query(`${EVENT_SQL} WHERE e.id = ANY($1::text[]) ORDER BY e.time, e.id`, [eventIds.slice(i, i + PAGE)]);
+    // The bound is compared in SQL, in the order (and collation) the detections page through events.
+    const rows = opts.notAfter
+      ? await db.query(`${EVENT_SQL} WHERE e.id = ANY($1::text[]) AND (e.time, e.id) <= ($2::timestamptz, $3::text) ORDER BY e.time, e.id`, [eventIds.slice(i, i + PAGE), opts.notAfter.time, opts.notAfter.id])
+      : await db.query(`${EVENT_SQL} WHERE e.id = ANY($1::text[]) ORDER BY e.time, e.id`, [eventIds.slice(i, i + PAGE)]);
     const views = rows.map(viewFromRow);
     await facts.hydrate(db, views);
     const subjects = new Set<string>();
