@@ -31,8 +31,9 @@ export const Tags = z.record(z.string(), z.string());
 export const Attributes = z.record(z.string(), z.unknown());
 
 /**
- * How a record became known: an inventory export states it, a log shows it, or an engine derived it.
- * Inventory facts win over log-derived ones when both describe the same record.
+ * How a record became known: an inventory export states it, an engine derived it, a log shows it, or
+ * an alert only names it. Facts rank in that order when two records describe the same id: an alert
+ * that rebuilds a principal's ARN without its path must not overwrite what CloudTrail recorded.
  */
-export const Origin = z.enum(['inventory', 'log', 'derived']);
+export const Origin = z.enum(['inventory', 'log', 'derived', 'alert']);
 export type Origin = z.infer<typeof Origin>;

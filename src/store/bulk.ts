@@ -162,7 +162,7 @@ function mergeValue(col: Column, old: unknown, neu: unknown, stronger: boolean):
 
 // ---- SQL ----
 
-const RANK = (alias: string) => `(CASE ${alias}.origin WHEN 'inventory' THEN 2 WHEN 'derived' THEN 1 ELSE 0 END)`;
+const RANK = (alias: string) => `(CASE ${alias}.origin WHEN 'inventory' THEN 3 WHEN 'derived' THEN 2 WHEN 'log' THEN 1 ELSE 0 END)`;
 
 function mergeSql(spec: TableSpec, col: Column): string | null {
   const t = `t.${col.name}`;

@@ -205,5 +205,5 @@ export const TABLES: { [K in Exclude<RecordKind, 'observation'>]: TableSpec<K> }
   },
 };
 
-const ORIGIN_RANK: Record<string, number> = { inventory: 2, derived: 1, log: 0 };
+const ORIGIN_RANK: Record<string, number> = { inventory: 3, derived: 2, log: 1, alert: 0 };
 export const originRank = (o: unknown): number => ORIGIN_RANK[String(o)] ?? 0;

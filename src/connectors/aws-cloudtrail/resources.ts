@@ -94,7 +94,8 @@ export function namedResources(source: string, action: string, rq: Json | null, 
       if (o) add(out, str(o.ARN) ?? str(o.arn));
     }
   }
-  const roleArn = rq && source === 'sts.amazonaws.com' ? str(rq.roleArn) : null;
+  const requested = rq && source === 'sts.amazonaws.com' ? str(rq.roleArn) : null;
+  const roleArn = requested?.startsWith('arn:') ? requested : null;
   return { target: roleArn ?? out[0] ?? null, resources: out };
 }
 

@@ -147,7 +147,9 @@ function stsHops(out: CanonicalRecord[], eventId: string, action: string, time: 
   let session: string | null = null;
   if (ASSUME.has(action)) {
     const assumed = re && isObject(re.assumedRoleUser) ? str(re.assumedRoleUser.arn) : null;
-    holder = (rp && str(rp.roleArn)) ?? (assumed ? roleArnFromSession(assumed) : null);
+    // A roleArn that is not an ARN (damaged or anonymised) names nobody: fall back to the response.
+    const requested = rp ? str(rp.roleArn) : null;
+    holder = (requested?.startsWith('arn:') ? requested : null) ?? (assumed ? roleArnFromSession(assumed) : null);
     session = assumed;
     if (holder) out.push(rec.identity({ id: holder, kind: 'role', provider: 'aws', name: lastSegment(holder), account: accountOfArn(holder), origin: 'log' }));
   } else if (action === 'AssumeRoot') {

@@ -56,11 +56,11 @@ export function addAccessKey(refs: Refs, d: KeyDetails, time: string | null): st
     if (!refs.credentials.includes(id)) refs.credentials.push(id);
     const holder = principal ?? principalId(keyId);
     if (isSession) {
-      refs.records.push(rec.credential({ id, identityId: holder, type: 'session_key', fingerprint: keyFingerprint(keyId), lastUsedAt: time, origin: 'log' }));
+      refs.records.push(rec.credential({ id, identityId: holder, type: 'session_key', fingerprint: keyFingerprint(keyId), lastUsedAt: time, origin: 'alert' }));
     } else {
       addIdentity(refs, id, 'api_key', keyId, account, time);
       refs.records.push(
-        rec.credential({ id, identityId: holder, type: 'access_key', fingerprint: keyFingerprint(keyId), lastUsedAt: time, origin: 'log' }),
+        rec.credential({ id, identityId: holder, type: 'access_key', fingerprint: keyFingerprint(keyId), lastUsedAt: time, origin: 'alert' }),
         rec.edge({ from: holder, kind: 'owns_credential', to: id }),
       );
     }
@@ -86,7 +86,7 @@ export function addArn(refs: Refs, arn: string, time: string | null): string | n
 export function addIdentity(refs: Refs, id: string, kind: IdentityKind, name: string, account: string | null, time: string | null, attributes?: Record<string, unknown>): void {
   if (refs.identities.includes(id)) return;
   refs.identities.push(id);
-  refs.records.push(rec.identity({ id, kind, provider: 'aws', name: name || id, account, lastSeenAt: time, origin: 'log', attributes }));
+  refs.records.push(rec.identity({ id, kind, provider: 'aws', name: name || id, account, lastSeenAt: time, origin: 'alert', attributes }));
 }
 
 /**
@@ -112,7 +112,7 @@ export function addK8sUser(refs: Refs, cluster: string, username: string, time: 
   if (!refs.identities.includes(id)) {
     refs.identities.push(id);
     const machine = Boolean(sa) || /^(system|eks|aws):/.test(username);
-    refs.records.push(rec.identity({ id, kind: sa ? 'service_account' : machine ? 'service_account' : 'human', provider: 'k8s', name: sa ? sa[2] : username, account: cluster, lastSeenAt: time, origin: 'log' }));
+    refs.records.push(rec.identity({ id, kind: sa ? 'service_account' : machine ? 'service_account' : 'human', provider: 'k8s', name: sa ? sa[2] : username, account: cluster, lastSeenAt: time, origin: 'alert' }));
   }
   return id;
 }

@@ -59,7 +59,7 @@ export function genericAlertRecords(row: Obj, rawRef: string): CanonicalRecord[]
     else if (EMAIL.test(a)) {
       const id = `generic:user:h:${shortHash(a.toLowerCase(), 16)}`;
       identity(id);
-      out.push(rec.identity({ id, kind: a.toLowerCase().endsWith('.gserviceaccount.com') ? 'service_account' : 'human', provider: 'generic', name: a, email: a, lastSeenAt: time, origin: 'log', attributes: { seenIn: source } }));
+      out.push(rec.identity({ id, kind: a.toLowerCase().endsWith('.gserviceaccount.com') ? 'service_account' : 'human', provider: 'generic', name: a, email: a, lastSeenAt: time, origin: 'alert', attributes: { seenIn: source } }));
       entity('account', a);
     } else entity('account', a);
   }
@@ -67,7 +67,7 @@ export function genericAlertRecords(row: Obj, rawRef: string): CanonicalRecord[]
     if (AWS_KEY.test(k)) {
       const id = `${k.startsWith('ASIA') ? 'aws:session-key' : 'aws:access-key'}:${k}`;
       credentials.includes(id) || credentials.push(id);
-      if (k.startsWith('AKIA')) out.push(rec.identity({ id, kind: 'api_key', provider: 'aws', name: k, lastSeenAt: time, origin: 'log' }));
+      if (k.startsWith('AKIA')) out.push(rec.identity({ id, kind: 'api_key', provider: 'aws', name: k, lastSeenAt: time, origin: 'alert' }));
       continue;
     }
     if (isIdentityRef(k)) {

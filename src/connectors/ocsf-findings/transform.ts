@@ -172,7 +172,7 @@ function addActor(refs: Refs, actor: Obj, provider: IdProvider, account: string 
     }
     if (id && !refs.identities.includes(id)) {
       refs.identities.push(id);
-      refs.records.push(rec.identity({ id, kind, provider: p, name: name ?? email ?? uid ?? id, email: email ?? (name?.includes('@') ? name : null), lastSeenAt: time, origin: 'log' }));
+      refs.records.push(rec.identity({ id, kind, provider: p, name: name ?? email ?? uid ?? id, email: email ?? (name?.includes('@') ? name : null), lastSeenAt: time, origin: 'alert' }));
     }
   }
   if (credential && !/^(AKIA|ASIA)[A-Z0-9]{16}$/.test(credential) && !refs.credentials.includes(credential)) refs.credentials.push(credential);

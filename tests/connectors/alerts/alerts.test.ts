@@ -41,7 +41,7 @@ describe('aws-guardduty', () => {
       entities: { account: ['111122223333'], ip: ['198.51.100.77'], resource: ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf'], application: ['secretsmanager.amazonaws.com'] },
       detail: { actor: AI_BOT, api: 'GetSecretValue', count: 14, score: 8.1 },
     });
-    expect(p.of('credential')).toEqual([expect.objectContaining({ id: KEY, identityId: AI_BOT, type: 'access_key', fingerprint: fingerprint('AKIAIOSFODNN7EXAMPLE'), origin: 'log' })]);
+    expect(p.of('credential')).toEqual([expect.objectContaining({ id: KEY, identityId: AI_BOT, type: 'access_key', fingerprint: fingerprint('AKIAIOSFODNN7EXAMPLE'), origin: 'alert' })]);
     expect(p.of('edge')).toEqual([expect.objectContaining({ from: AI_BOT, kind: 'owns_credential', to: KEY })]);
   });
 
