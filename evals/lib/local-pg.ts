@@ -37,10 +37,22 @@ export function startLocalPostgres(opts: { fsync?: boolean } = {}): LocalPostgre
     asPostgres
       ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe' })
       : execFileSync(join(bin, cmd), args, { stdio: 'pipe' });
-  const port = 55000 + Math.floor(Math.random() * 5000);
   run('initdb', ['-D', join(dir, 'data'), '--auth=trust', '-U', 'postgres', '-E', 'UTF8']);
-  const settings = [`-p ${port}`, '-c listen_addresses=127.0.0.1', `-c unix_socket_directories=${dir}`, '-c max_connections=200', `-c fsync=${opts.fsync ? 'on' : 'off'}`, '-c shared_buffers=256MB'];
-  run('pg_ctl', ['-D', join(dir, 'data'), '-o', settings.join(' '), '-l', join(dir, 'log'), '-w', 'start']);
+  // A random port can be taken (another test run, another server): try a few before giving up.
+  let port = 0;
+  for (let attempt = 0; ; attempt++) {
+    port = 55000 + Math.floor(Math.random() * 5000);
+    const settings = [`-p ${port}`, '-c listen_addresses=127.0.0.1', `-c unix_socket_directories=${dir}`, '-c max_connections=200', `-c fsync=${opts.fsync ? 'on' : 'off'}`, '-c shared_buffers=128MB'];
+    try {
+      run('pg_ctl', ['-D', join(dir, 'data'), '-o', settings.join(' '), '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
+      break;
+    } catch (err) {
+      if (attempt >= 4) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+    }
+  }
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     stop() {

@@ -49,7 +49,10 @@ export function oktaEventRecords(v: Obj, rawRef: string): CanonicalRecord[] {
 
   const userTarget = targets.find((t) => t.type === 'User');
   const actorIsApp = actor.kind === 'oauth_app';
-  const onBehalfOf = actorIsApp ? (userTarget?.id ?? (str(debugData?.userId) ? oktaId.user(str(debugData?.userId)!) : null)) : null;
+  // An app acts on behalf of a user only when it holds the user's delegation (a token granted for the
+  // user, an SSO into the app); an app that deactivates or updates a user acts *on* that user.
+  const delegated = /^app\.oauth2\.|^user\.authentication\.sso/.test(eventType);
+  const onBehalfOf = actorIsApp && delegated ? (userTarget?.id ?? (str(debugData?.userId) ? oktaId.user(str(debugData?.userId)!) : null)) : null;
   const clientId = str(client?.id);
   const invokedBy = clientId && !actorIsApp ? oktaId.app(clientId) : null;
   const tokenId = str(txDetail?.requestApiTokenId);

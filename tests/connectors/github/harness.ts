@@ -10,6 +10,7 @@ import type { Connector, ParseOptions, SourceItem } from '../../../src/connector
 import { memorySourceFile, openSourceFile, type SourceFile } from '../../../src/connectors/shared/source-file.js';
 import { FormatError } from '../../../src/lib/errors.js';
 import { RECORD_SCHEMAS, type CanonicalRecord, type RecordInputOf, type RecordKind } from '../../../src/model/index.js';
+import { originRank } from '../../../src/store/tables.js';
 import { dataset } from '../../helpers/datasets.js';
 
 export const FIXTURES = join(import.meta.dirname, '../../fixtures');
@@ -40,10 +41,9 @@ export function parsedOf(items: SourceItem[]): Parsed {
     records,
     of,
     edge: (from, kind, to) => of('edge').find((e) => e.from === from && e.kind === kind && e.to === to),
-    // The strongest statement about an identity: inventory over derived over log, as the store merges.
+    // The strongest statement about an identity, ranked as the store merges (inventory > derived > log > alert).
     identity: (id) => {
-      const rank = { inventory: 2, derived: 1, log: 0 } as const;
-      return of('identity').filter((i) => i.id === id).sort((a, b) => rank[b.origin ?? 'inventory'] - rank[a.origin ?? 'inventory'])[0];
+      return of('identity').filter((i) => i.id === id).sort((a, b) => originRank(b.origin ?? 'inventory') - originRank(a.origin ?? 'inventory'))[0];
     },
   };
 }
