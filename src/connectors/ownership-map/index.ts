@@ -84,7 +84,12 @@ async function* parseYaml(file: SourceFile): AsyncGenerator<SourceItem[]> {
     const range = (node as { range?: [number, number, number] } | null)?.range;
     const line = range ? lines.linePos(range[0]).line : undefined;
     if (!isMap(node)) return { index, line, reject: 'expected a mapping with match (or identity, pattern) and owner or team' };
-    const v = node.toJSON() as Record<string, unknown>;
+    let v: Record<string, unknown>;
+    try {
+      v = node.toJS(doc, { maxAliasCount: 100 }) as Record<string, unknown>;
+    } catch (err) {
+      return { index, line, reject: `not valid YAML (${(err as Error).message.split('\n')[0]})` };
+    }
     const pick = (names: string[]) => {
       for (const [k, x] of Object.entries(v)) if (names.includes(headerKey(k))) return x;
       return undefined;

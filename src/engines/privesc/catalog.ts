@@ -84,7 +84,13 @@ export function parseCatalog(text: string, path: string, origin: string): Catalo
     throw new FormatError(path, `not valid YAML or JSON: ${e.message.split('\n')[0]}`, { line: pos.line, column: pos.col });
   }
   const root = doc.contents;
-  const value: unknown = doc.toJS({ maxAliasCount: 100 });
+  // An unresolved or runaway alias only fails here, after parsing: still the file's fault, so a FormatError.
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new FormatError(path, `not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`, { line: 1 });
+  }
   if (!isMap(root) || !value || typeof value !== 'object') throw new FormatError(path, 'expected a catalogue (a mapping with `methods:` or `paths:`)', { line: 1 });
   const lineOf = (key: string, index: number): number | undefined => {
     const seq = root.get(key, true);
