@@ -389,6 +389,7 @@ export class Watcher {
     try {
       await this.commitChecked(path, st, cp, 'document', connector, file, st.size, 'done', true);
     } catch (err) {
+      if (err instanceof ChangedWhileRead) return 'later';
       return this.unreadable(path, st, cp, young, err);
     }
     return 'idle';
@@ -448,6 +449,9 @@ export class Watcher {
         const r = mode === 'ndjson'
           ? await commitLines(tx, path, from, end, file, connector, { ingest })
           : await commitFile(tx, file, connector, { ingest });
+        // A document rewritten between the look that found it settled and the end of the read (a writer
+        // that truncates and writes again): what was read is not what the checkpoint would describe.
+        if (mode === 'document' && !sameFile(st, await statFile(path))) throw new ChangedWhileRead(path);
         const base = this.baseCheckpoint(path, st, cp, mode, connector.name);
         // A document read again (it changed) accounts for its records afresh.
         const keep = mode === 'ndjson' && cp?.format === connector.name;
@@ -479,6 +483,16 @@ export class Watcher {
     return r;
   }
 }
+
+/** Rolls back a document's transaction: it changed while it was read, and is read again once it settles. */
+class ChangedWhileRead extends Error {
+  constructor(path: string) {
+    super(`${path} changed while it was read`);
+  }
+}
+
+const sameFile = (a: FileStat, b: FileStat | null): boolean =>
+  b !== null && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.dev === b.dev;
 
 /** Files under a root, sorted (CloudTrail's folders sort in time order), hidden and unfinished names left out. */
 async function walk(path: string, out: string[], root = false): Promise<void> {

@@ -77,6 +77,34 @@ describeStores('watch: files followed with checkpoints', (open) => {
     expect({ ...cp, byte_offset: Number(cp.byte_offset), records: Number(cp.records) }).toEqual({ mode: 'document', status: 'done', byte_offset: full.length, records: 3 });
   });
 
+  it('a document rewritten while it is read is read again, and its checkpoint describes what was read', async () => {
+    const dir = join(root, `rewrite-${db.driver}`);
+    mkdirSync(dir);
+    const records = [0, 1, 2].map((i) => ctRecord({ id: eventId(`rewrite-${db.driver}-${i}`), time: new Date(START.getTime() + i * 1000), user: 'svc-rewrite', action: 'ListRoles' }));
+    const path = join(dir, '111122223333_CloudTrail_us-east-1_20260501T1100Z_b.json.gz');
+    writeFileSync(path, delivery(records.slice(0, 2)));
+    const full = delivery(records);
+    let rewritten = false;
+    // The writer replaces the file after the watcher found it settled and opened it, before it is read.
+    const runner: CommitRunner = async (fn) => {
+      if (!rewritten) {
+        rewritten = true;
+        writeFileSync(path, full);
+      }
+      return db.transaction(fn);
+    };
+    const { w, events } = watcher(db, dir, {}, runner);
+    await w.start();
+    await waitFor('commit', async () => events.find((e) => e.type === 'commit'));
+    await new Promise((r) => setTimeout(r, 400));
+    await w.catchUp();
+    await w.stop();
+    const commits = events.filter((e) => e.type === 'commit');
+    expect(commits).toHaveLength(1);
+    expect(commits[0]).toMatchObject({ records: 3, newEvents: 3, offset: full.length });
+    expect(await count(db, `SELECT count(*)::int AS n FROM events WHERE actor_id LIKE '%user/svc-rewrite'`)).toBe(3);
+  });
+
   it('a JSON document still being written is never read half: it loads when its JSON closes', async () => {
     const dir = join(root, `json-${db.driver}`);
     mkdirSync(dir);
