@@ -3,6 +3,7 @@ import { LinkSigner } from '../../src/channels/links.js';
 import { SlackClient } from '../../src/channels/slack/client.js';
 import { planNotifications, queuePlanned, type PlanOptions } from '../../src/channels/slack/notify.js';
 import { deliver, listOutbox } from '../../src/channels/slack/outbox.js';
+import type { Severity } from '../../src/model/index.js';
 import type { Db } from '../../src/store/index.js';
 import { startSlackServer, type SlackServer } from '../helpers/slack-server.js';
 import { describeStores } from '../helpers/stores.js';
@@ -75,6 +76,18 @@ describeStores('Slack outbox and notification state', (open) => {
     expect(again.planned.filter((p) => p.kind === 'incident')).toEqual([]);
     const [row] = await db.query(`SELECT severity, generation FROM slack_notified WHERE incident_id = 'inc-00000000b2'`);
     expect(row).toEqual({ severity: 'critical', generation: 0 });
+  });
+
+  it('announces the escalation of an acknowledged incident, and nothing else about it', async () => {
+    const withD4 = (sev: Severity, status: 'open' | 'acknowledged') =>
+      makeTriage(fourIncidents({ 'inc-00000000d4': sev }).map((i) => (i.id === 'inc-00000000d4' ? { ...i, status } : i)));
+    const first = await run(withD4('high', 'open'), { digest: false });
+    expect(first.planned.map((p) => [p.incidentId, p.announcement])).toContainEqual(['inc-00000000d4', 'new']);
+    // Someone acknowledges it: no announcement while its severity holds ...
+    expect((await run(withD4('high', 'acknowledged'), { digest: false })).planned).toEqual([]);
+    // ... but new evidence that raises it reaches on-call.
+    const up = await run(withD4('critical', 'acknowledged'), { digest: false });
+    expect(up.planned.map((p) => [p.incidentId, p.announcement, p.previousSeverity])).toEqual([['inc-00000000d4', 'escalated', 'high']]);
   });
 
   it('announces a reopened incident again', async () => {

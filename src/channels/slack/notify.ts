@@ -63,7 +63,9 @@ export function incidentLink(o: PlanOptions, id: string): string | null {
 
 export async function planNotifications(db: Db, triage: TriageResult, o: PlanOptions): Promise<PlannedMessage[]> {
   const min = SEVERITY_RANK[o.minSeverity];
-  const eligible = triage.incidents.filter((i) => i.status === 'open' && SEVERITY_RANK[i.severity] >= min);
+  // Acknowledged incidents stay eligible for one announcement: escalation. Someone is on it, but new
+  // evidence that raises the severity is exactly what on-call must hear about.
+  const eligible = triage.incidents.filter((i) => (i.status === 'open' || i.status === 'acknowledged') && SEVERITY_RANK[i.severity] >= min);
   const ids = eligible.map((i) => i.id);
   const [seen, gens] = await Promise.all([notifiedState(db, ids), generations(db, ids)]);
   const planned: PlannedMessage[] = [];
@@ -74,7 +76,7 @@ export async function planNotifications(db: Db, triage: TriageResult, o: PlanOpt
     if (!before) announcement = 'new';
     else if (gen > before.generation) announcement = 'reopened';
     else if (SEVERITY_RANK[inc.severity] > SEVERITY_RANK[before.severity]) announcement = 'escalated';
-    if (!announcement) continue;
+    if (!announcement || (inc.status === 'acknowledged' && announcement !== 'escalated')) continue;
     planned.push({
       kind: 'incident', incidentId: inc.id, announcement, severity: inc.severity, previousSeverity: before?.severity ?? null, generation: gen, score: inc.score,
       dedupeKey: `incident:${inc.id}:${inc.severity}:g${gen}`,
