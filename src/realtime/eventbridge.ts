@@ -1,5 +1,5 @@
 /**
- * An EventBridge target (an API destination, a Firehose HTTP endpoint) sends whatever its rule matched:
+ * An EventBridge target (an API destination pointed at POST /ingest) sends whatever its rule matched:
  * CloudTrail API calls next to GuardDuty and Security Hub findings, in one body. Connectors detect one
  * format per file, so a body that mixes detail-types is split into one part per detail-type, each
  * detected on its own. A body with one detail-type (the common case) is passed on untouched.

@@ -14,8 +14,9 @@ import type { RealtimeService } from './service.js';
  *
  * Back-pressure: room in the bounded queue is reserved before the body is read; a full queue answers
  * 429 with Retry-After (from the rate the queue drains) without reading it. Bodies are limited in size
- * (413), gzip (`Content-Encoding: gzip`) included, counted after decompression. Every request is
- * audited; refusals for a full queue once per token and 10 seconds.
+ * (413), gzip (`Content-Encoding: gzip`) included, counted after decompression. Every authenticated
+ * request that reaches the queue is audited, refusals for a full queue once per token and 10 seconds;
+ * refusals before that (503 while stopping, 415, a Content-Length over the limit) answer at once.
  *
  * `GET /ingest/status` (same scope): queue, ingest, engines, incidents and latency, notifier, memory.
  */

@@ -1,3 +1,4 @@
+import { CopilotError } from '../lib/errors.js';
 import { SlackClient, checkSlackUrl, type SlackTarget } from '../channels/slack/client.js';
 import { planNotifications, queuePlanned } from '../channels/slack/notify.js';
 import { deliver } from '../channels/slack/outbox.js';
@@ -41,7 +42,7 @@ export function slackTargetFromEnv(cfg: Config, env: NodeJS.ProcessEnv = process
     return { kind: 'webhook', url: env.SLACK_WEBHOOK_URL };
   }
   if (env.SLACK_BOT_TOKEN) {
-    if (!cfg.slack.channel) throw new Error('SLACK_BOT_TOKEN needs a channel: slack.channel in idcopilot.yaml');
+    if (!cfg.slack.channel) throw new CopilotError('E_CONFIG', 'SLACK_BOT_TOKEN needs a channel: slack.channel in idcopilot.yaml');
     const apiUrl = env.IDCOPILOT_SLACK_API_URL || undefined;
     if (apiUrl) checkSlackUrl(apiUrl, 'IDCOPILOT_SLACK_API_URL');
     return { kind: 'token', token: env.SLACK_BOT_TOKEN, channel: cfg.slack.channel, apiUrl };

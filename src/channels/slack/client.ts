@@ -1,3 +1,4 @@
+import { CopilotError } from '../../lib/errors.js';
 import { isLoopback } from '../../mcp/http/listen.js';
 import type { SlackMessage } from './limits.js';
 
@@ -46,11 +47,11 @@ export function checkSlackUrl(raw: string, what: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`${what} is not a URL`);
+    throw new CopilotError('E_CONFIG', `${what} is not a URL`);
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(host))) {
-    throw new Error(`${what} must be https:// (plain http only to this machine, for tests)`);
+    throw new CopilotError('E_CONFIG', `${what} must be https:// (plain http only to this machine, for tests)`);
   }
   return url;
 }

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { CopilotError } from '../../lib/errors.js';
 import { nodeInfo, toMermaid, trace, traceEvent, type Path, type TraceResult } from '../../engines/delegation/index.js';
 import { config, globals, printJson, usage, withGlobals, withStore } from '../context.js';
 
@@ -26,7 +27,7 @@ export function traceCommand(): Command {
         const ids = new Set<string>([result.identity]);
         for (const p of [...result.upstream, ...result.downstream]) for (const h of p.hops) ids.add(h.from), ids.add(h.to);
         const info = await nodeInfo(db, [...ids]);
-        if (!opts.event && !info.has(result.identity)) usage(`no identity ${result.identity} in the store (try: idcopilot lookup ${result.identity})`);
+        if (!opts.event && !info.has(result.identity)) throw new CopilotError('E_NOT_FOUND', `no identity ${result.identity} in the store (try: idcopilot lookup ${result.identity})`);
         return { result, names: new Map([...info].map(([k, v]) => [k, v.name])) };
       });
       if (g.json) return printJson(result);
