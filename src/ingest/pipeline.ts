@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { ZodType } from 'zod';
 import { registry as defaultRegistry } from '../connectors/index.js';
 import type { Connector } from '../connectors/contract.js';
@@ -48,6 +49,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], opts: Ingest
     throw new CopilotError('E_USAGE', `unknown source "${opts.source}" (known: auto, ${registry.all.map((c) => c.name).join(', ')})`);
   }
   const files = await expandPaths(paths);
+  const detected = new DetectionMemo();
   const results: IngestFileResult[] = [];
   const batch = new SmallFiles(db, opts);
   const done = (result: IngestFileResult) => {
@@ -55,7 +57,7 @@ export async function ingestPaths(db: Db, paths: readonly string[], opts: Ingest
     opts.onProgress?.({ path: result.path, records: result.records, done: true, result });
   };
   for (const f of files) {
-    const opened = await openAndDetect(f.path, f.explicit, registry, opts);
+    const opened = await openAndDetect(f.path, f.explicit, registry, opts, detected);
     if ('result' in opened) {
       done(opened.result);
       continue;
@@ -86,23 +88,51 @@ export interface ParsedFile {
   counts: Record<RecordKind, number>;
 }
 
-/** Small files waiting to be committed together. */
+/**
+ * Small files waiting to be committed together. A full batch is written in the background while the
+ * next one is parsed (the server, or libuv's threads, work while Node parses); at most one batch is in
+ * flight, and results come back in the order the files were added.
+ */
 class SmallFiles {
   private files: (ParsedFile & { file: SourceFile; connector: Connector })[] = [];
   private size = 0;
+  private inFlight: Promise<IngestFileResult[]> | null = null;
 
   constructor(private readonly db: Db, private readonly opts: IngestOptions) {}
 
+  /** Add a parsed file; returns the results of an earlier batch that has been written meanwhile. */
   async add(f: ParsedFile & { file: SourceFile; connector: Connector }): Promise<IngestFileResult[]> {
     this.files.push(f);
     this.size += f.records.length;
-    return this.size >= (this.opts.batchSize ?? 5000) || this.files.length >= 500 ? this.commit() : [];
+    if (this.size < (this.opts.batchSize ?? 5000) && this.files.length < 500) return [];
+    const previous = await this.settle();
+    const batch = this.take();
+    this.inFlight = this.write(batch);
+    this.inFlight.catch(() => {}); // awaited by the next add() or commit(); not unhandled meanwhile
+    return previous;
   }
 
+  /** Write everything added so far; returns the results not returned yet. */
   async commit(): Promise<IngestFileResult[]> {
+    const previous = await this.settle();
+    const batch = this.take();
+    return batch.length ? [...previous, ...(await this.write(batch))] : previous;
+  }
+
+  private async settle(): Promise<IngestFileResult[]> {
+    const inFlight = this.inFlight;
+    this.inFlight = null;
+    return inFlight ? inFlight : [];
+  }
+
+  private take() {
     const files = this.files;
     this.files = [];
     this.size = 0;
+    return files;
+  }
+
+  private async write(files: (ParsedFile & { file: SourceFile; connector: Connector })[]): Promise<IngestFileResult[]> {
     if (!files.length) return [];
     const started = performance.now();
     try {
@@ -218,7 +248,35 @@ async function logFiles(db: Db, results: IngestFileResult[]): Promise<void> {
     [JSON.stringify(results.map((r) => ({ path: r.path, format: r.format, records: r.records, loaded: r.loaded, rejected: r.rejected })))]);
 }
 
-async function openAndDetect(path: string, explicit: boolean, registry: ConnectorRegistry, opts: IngestOptions): Promise<{ file: SourceFile; connector: Connector } | { result: IngestFileResult }> {
+/**
+ * Detection results for files found in a folder, by folder, extension and the file's leading keys. A
+ * folder of deliveries (CloudTrail writes thousands a day) holds one format, and running every
+ * connector's detector over every file cost more than parsing them. The first six keys of a JSON file
+ * (`Records`, `eventVersion`, `userIdentity`, `type`, ...), or the first line of any other file (a CSV
+ * header), say which format it is: a file that starts differently is detected on its own.
+ */
+class DetectionMemo {
+  private readonly byShape = new Map<string, Connector | null>();
+
+  key(path: string, file: SourceFile): string {
+    const ext = /(\.[A-Za-z0-9]+)*$/.exec(file.name)?.[0] ?? '';
+    const start = file.head.slice(0, 2048);
+    const keys = [...start.matchAll(/"((?:[^"\\]|\\.)*)"\s*:/g)].slice(0, 6).map((m) => m[1]);
+    const shape = keys.length >= 3 ? `json:${start.trimStart()[0]}:${keys.join(',')}` : `text:${start.split('\n', 1)[0].slice(0, 300)}`;
+    return `${dirname(path)}\u0000${ext}\u0000${shape}`;
+  }
+
+  get(key: string): Connector | null | undefined {
+    return this.byShape.get(key);
+  }
+
+  set(key: string, c: Connector | null): void {
+    if (this.byShape.size > 10_000) this.byShape.clear();
+    this.byShape.set(key, c);
+  }
+}
+
+async function openAndDetect(path: string, explicit: boolean, registry: ConnectorRegistry, opts: IngestOptions, memo?: DetectionMemo): Promise<{ file: SourceFile; connector: Connector } | { result: IngestFileResult }> {
   const base = emptyResult(path, null);
   let file: SourceFile;
   try {
@@ -228,7 +286,12 @@ async function openAndDetect(path: string, explicit: boolean, registry: Connecto
   }
   let connector: Connector | undefined;
   if (opts.source && opts.source !== 'auto') connector = registry.byName(opts.source);
-  else connector = registry.detect({ path, name: file.name, head: file.head })?.connector;
+  else {
+    const key = memo && !explicit ? memo.key(path, file) : null;
+    const known = key ? memo!.get(key) : undefined;
+    connector = known === undefined ? registry.detect({ path, name: file.name, head: file.head })?.connector : known ?? undefined;
+    if (key && known === undefined) memo!.set(key, connector ?? null);
+  }
   if (!connector) {
     const why = file.head.trim() === '' ? 'file is empty' : 'no connector recognises this format';
     if (!explicit) return { result: { ...base, skipped: `${why}; skipped` } };

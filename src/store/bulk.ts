@@ -122,16 +122,20 @@ function mergeRows(spec: TableSpec, old: Row, neu: Row): Row {
   return spec.columns.map((col, i) => mergeValue(col, old[i], neu[i], stronger));
 }
 
+/** A value that says something: not null, and not the column's placeholder for "unknown". */
+function isKnown(col: Column, v: unknown): boolean {
+  return v !== null && v !== undefined && v !== col.unknown;
+}
+
 function mergeValue(col: Column, old: unknown, neu: unknown, stronger: boolean): unknown {
-  const known = (v: unknown) => v !== null && v !== undefined && v !== col.unknown;
   switch (col.merge) {
     case 'replace':
       return neu;
     case 'keep':
       return old;
     case 'stronger':
-      if (stronger) return known(neu) ? neu : known(old) ? old : neu;
-      return known(old) ? old : known(neu) ? neu : old;
+      if (stronger) return isKnown(col, neu) ? neu : isKnown(col, old) ? old : neu;
+      return isKnown(col, old) ? old : isKnown(col, neu) ? neu : old;
     case 'greatest':
       return old == null ? neu : neu == null ? old : (neu as string) > (old as string) ? neu : old;
     case 'least':
@@ -264,7 +268,9 @@ function copyLine(columns: Column[], row: Row): string {
         line += String(v);
         continue;
       case 'jsonb':
-        s = JSON.stringify(withoutNul(v));
+        // One serialisation in the common case; NUL (escaped as \u0000 in JSON) is rare.
+        s = JSON.stringify(v);
+        if (s.includes('\\u0000')) s = JSON.stringify(withoutNul(v));
         break;
       default:
         s = String(v);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Connector } from '../../src/connectors/contract.js';
 import { rec, toItem } from '../../src/connectors/contract.js';
 import { ConnectorRegistry } from '../../src/connectors/registry.js';
@@ -109,5 +109,42 @@ describeStores('ingest pipeline', (open) => {
     const r = await ingestPaths(db, [f], { registry, strict: true });
     expect(r.files[0].error).toMatch(/record 1 \(line 1\) rejected under --strict: missing id/);
     expect(await db.query("SELECT * FROM events WHERE id = 'test:s1'")).toEqual([]);
+  });
+
+  it('detects each file of a folder on its own: files of different formats side by side, same extension', async () => {
+    const mixed = mkdtempSync(join(tmpdir(), 'idc-mixed-'));
+    const fx = (...p: string[]) => join(import.meta.dirname, '../fixtures', ...p);
+    // Alternating formats under one extension: what the folder's detection memo must not merge.
+    for (let i = 0; i < 3; i++) {
+      writeFileSync(join(mixed, `a${i}-cloudtrail.json`), gunzipSync(readFileSync(fx('cloudtrail', '111122223333_CloudTrail_us-east-1_20240501T1045Z_chain.json.gz'))));
+      writeFileSync(join(mixed, `a${i}-guardduty.json`), readFileSync(fx('alerts', 'guardduty-findings.json')));
+      writeFileSync(join(mixed, `a${i}-okta-users.json`), readFileSync(fx('okta', 'users.json')));
+      writeFileSync(join(mixed, `a${i}-okta-apps.json`), readFileSync(fx('okta', 'apps.json')));
+    }
+    const r = await ingestPaths(db, [mixed]);
+    const formats = Object.fromEntries(r.files.map((f) => [f.path.split('/').pop()!.replace(/^a\d-/, ''), f.format]));
+    expect(formats).toEqual({ 'cloudtrail.json': 'aws-cloudtrail', 'guardduty.json': 'aws-guardduty', 'okta-users.json': 'okta-inventory', 'okta-apps.json': 'okta-inventory' });
+    expect(r.totals.failed).toBe(0);
+  });
+
+  it('writes many small files in batches, one in flight while the next is read, a broken file among them failing alone', async () => {
+    const many = mkdtempSync(join(tmpdir(), 'idc-many-'));
+    for (let i = 0; i < 120; i++) {
+      const body = JSON.stringify({ things: [{ id: `m${i}a`, at: '2024-07-01T00:00:00Z', by: `u${i % 7}` }, { id: `m${i}b`, at: '2024-07-01T01:00:00Z', by: `u${i % 7}` }] });
+      // File 57 is a truncated gzip: detected like its neighbours, unreadable when parsed.
+      writeFileSync(join(many, `f${String(i).padStart(3, '0')}.json.gz`), i === 57 ? gzipSync(body).subarray(0, 20) : gzipSync(body));
+    }
+    const r = await ingestPaths(db, [many], { registry, batchSize: 10 });
+    expect(r.files.map((f) => f.path.split('/').pop())).toEqual(Array.from({ length: 120 }, (_, i) => `f${String(i).padStart(3, '0')}.json.gz`));
+    expect(r.files.filter((f) => f.error).map((f) => f.path.split('/').pop())).toEqual(['f057.json.gz']);
+    expect(r.files[57].error).toMatch(/f057\.json\.gz.*(truncated|unexpected end)/);
+    expect(r.totals).toMatchObject({ files: 120, failed: 1, records: 238, loaded: 238 });
+    const [{ n }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE id LIKE 'test:m%'`);
+    expect(n).toBe(238);
+    // The observed edges count each event once, whichever batch carried it.
+    const again = await ingestPaths(db, [many], { registry, batchSize: 10 });
+    expect(again.totals).toMatchObject({ failed: 1, loaded: 238 });
+    const [{ count }] = await db.query<{ count: number }>(`SELECT sum(count)::int AS count FROM edges WHERE observed AND to_id = 'test:role:r' AND from_id LIKE 'test:user:u%'`);
+    expect(count).toBe(238);
   });
 });

@@ -1,7 +1,10 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { createGunzip, gunzip } from 'node:zlib';
+
+const gunzipAsync = promisify(gunzip);
 import { FormatError, CopilotError } from '../../lib/errors.js';
 
 const SAMPLE_BYTES = 64 * 1024;
@@ -44,6 +47,10 @@ export async function openSourceFile(path: string): Promise<SourceFile> {
   if (!gzip && /\.gz$/i.test(path)) {
     throw new FormatError(path, 'named .gz but is not gzip data (expected the gzip magic bytes 1f 8b)', { offset: 0 });
   }
+  if (stat.size <= WHOLE_READ_BYTES) {
+    const whole = await readWhole(path, stat.size);
+    if (whole !== null) return { ...textSourceFile(path, whole), size: stat.size, gzip };
+  }
   const rawStream = (): Readable => {
     const s = createReadStream(path, { highWaterMark: 256 * 1024 });
     if (!gzip) return s;
@@ -69,6 +76,41 @@ export async function openSourceFile(path: string): Promise<SourceFile> {
 
 /** A SourceFile over text already in memory (HTTP ingest, tests). */
 export function memorySourceFile(path: string, content: string): SourceFile {
+  return textSourceFile(path, content);
+}
+
+/**
+ * Files up to this size (compressed) are read and decompressed in one go: CloudTrail delivers
+ * thousands of small gzip files, and two streams per file (one for the sample, one for the parse) cost
+ * more than the parse. Decompression runs on libuv's thread pool, beside the parsing.
+ */
+const WHOLE_READ_BYTES = 1 << 20;
+/** A small file that inflates beyond this is read as a stream instead. */
+const WHOLE_READ_MAX_TEXT = 64 << 20;
+
+/**
+ * The whole decompressed text of a small file, or null where the streaming reader must decide (a
+ * truncated or corrupt gzip: its sample is still useful for detection, and its error names the offset).
+ */
+async function readWhole(path: string, size: number): Promise<string | null> {
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(path);
+  } catch {
+    return null;
+  }
+  if (buf.length !== size) return null; // changed under us: let the streaming path see what it is
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = await gunzipAsync(buf, { maxOutputLength: WHOLE_READ_MAX_TEXT });
+    } catch {
+      return null;
+    }
+  }
+  return new TextDecoder('utf-8', { fatal: false }).decode(buf);
+}
+
+function textSourceFile(path: string, content: string): SourceFile {
   return {
     path,
     name: basename(path),
