@@ -3,9 +3,9 @@ import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip, gunzip } from 'node:zlib';
+import { FormatError, CopilotError } from '../../lib/errors.js';
 
 const gunzipAsync = promisify(gunzip);
-import { FormatError, CopilotError } from '../../lib/errors.js';
 
 const SAMPLE_BYTES = 64 * 1024;
 
