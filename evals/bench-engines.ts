@@ -78,8 +78,7 @@ function* syntheticEstate(n: number, hubPrincipals: number): Generator<Canonical
       const i = g - humans;
       push({ kind: 'identity', value: { id: idOf.sa(i), kind: 'service_account', provider: 'aws', name: `svc-${i}`, account: acct(i), environment: i % 3 ? 'prod' : 'dev' } });
       push({ kind: 'edge', value: { from: idOf.human(pick(humans)), to: idOf.sa(i), kind: 'owns' } });
-      push({ kind: 'edge', value: { from: idOf.sa(i), to: idOf.role(pick(roles)), kind: 'can_assume' } });
-      push({ kind: 'edge', value: { from: idOf.sa(i), to: idOf.role(pick(roles)), kind: 'can_assume' } });
+      for (let k = 0; k < 4; k++) push({ kind: 'edge', value: { from: idOf.sa(i), to: idOf.role(pick(roles)), kind: 'can_assume' } });
       push({ kind: 'edge', value: { from: idOf.sa(i), to: `arn:aws:iam::${acct(i)}:group/g${i % 40}`, kind: 'member_of' } });
       if (i < hubPrincipals) push({ kind: 'edge', value: { from: idOf.sa(i), to: HUB, kind: 'can_assume' } });
     } else if (g < humans + sas + keys) {
@@ -93,7 +92,7 @@ function* syntheticEstate(n: number, hubPrincipals: number): Generator<Canonical
       const i = g - humans - sas - keys;
       push({ kind: 'identity', value: { id: idOf.role(i), kind: 'role', provider: 'aws', name: `app-${i}`, account: acct(i) } });
       push({ kind: 'entitlement', value: { id: `ent:r${i}`, identityId: idOf.role(i), effect: 'Allow', actions: i % 100 === 0 ? ['*'] : ['s3:GetObject'], resources: [i % 100 === 0 ? '*' : `${idOf.bucket(pick(buckets))}/*`], privilege: i % 100 === 0 ? 'admin' : 'read', sourcePolicy: `p:${i % 500}` } });
-      for (let k = 0; k < 3; k++) push({ kind: 'edge', value: { from: idOf.role(i), to: idOf.bucket(pick(buckets)), kind: 'can_access', potential: true } });
+      for (let k = 0; k < 7; k++) push({ kind: 'edge', value: { from: idOf.role(i), to: idOf.bucket(pick(buckets)), kind: 'can_access', potential: true } });
       if (r() < 0.5) push({ kind: 'edge', value: { from: idOf.role(i), to: idOf.role(pick(roles)), kind: 'can_assume' } });
       if (r() < 0.2) {
         // Some hops were seen in logs: observed edges as the store aggregates them.
@@ -105,6 +104,7 @@ function* syntheticEstate(n: number, hubPrincipals: number): Generator<Canonical
       push({ kind: 'edge', value: { from: idOf.wl(i), to: idOf.sa(pick(sas)), kind: 'runs_as' } });
       push({ kind: 'edge', value: { from: idOf.wl(i), to: idOf.role(pick(roles)), kind: 'federates_to' } });
       push({ kind: 'edge', value: { from: idOf.wl(i), to: idOf.sa(pick(sas)), kind: 'can_assume' } });
+      for (let k = 0; k < 2; k++) push({ kind: 'edge', value: { from: idOf.wl(i), to: idOf.bucket(pick(buckets)), kind: 'can_access', potential: true } });
     }
     if (chunk.length >= 50_000) {
       yield chunk;
@@ -170,8 +170,11 @@ async function measure(db: Db, label: string, n: number) {
       const runs: number[] = [];
       for (let k = 0; k < 2; k++) {
         const s = performance.now();
-        await risk.scoreAll(db);
+        const r = await risk.scoreAll(db);
         runs.push(Math.round((performance.now() - s) / 100) / 10);
+        // Where the time went: the slowest steps (ms), so that a regression names its statement.
+        const slowest = Object.entries(r.timings as Record<string, number>).sort((a, b) => b[1] - a[1]).slice(0, 8);
+        process.stderr.write(`[${label}] risk scoring ${k ? 'again' : 'first'}: ${runs[k]} s; slowest steps ${slowest.map(([n, t]) => `${n} ${t} ms`).join(', ')}\n`);
       }
       riskS = { first: runs[0], again: runs[1] };
     }

@@ -11,6 +11,10 @@ import { DEFAULT_QUEUE_LIMITS, IngestQueue, type QueueLimits, type Reservation }
 import { commitBodies, mergeSummaries, type BodyJob, type BodyOutcome, type CommitSummary } from './writer.js';
 import type { CommitRunner } from './watcher.js';
 
+
+/** After a scoring, wait this many times its duration: scoring takes at most a tenth of the time. */
+const RISK_DUTY_FACTOR = 9;
+
 /**
  * Real time in one process: the bounded queue HTTP bodies wait in, the lanes that commits and engine
  * runs go through (one lane on PGlite; on a PostgreSQL server two, side by side), the incremental
@@ -81,6 +85,7 @@ export class RealtimeService {
   private riskTimer: NodeJS.Timeout | null = null;
   private riskRunning: Promise<void> | null = null;
   private riskDirty = false;
+  private riskNotBefore = 0;
   private batchSeq = 0;
   private readonly started = new Date();
   private readonly latencies: number[] = [];
@@ -218,20 +223,25 @@ export class RealtimeService {
     }
   }
 
-  /** Risk is set-based over the whole store: at most once per interval, and only after new data. */
+  /**
+   * Risk is set-based over the whole store: at most once per interval, only after new data, and never
+   * more than a tenth of the time (a store that takes 20 s to score waits 200 s between scorings), so
+   * that a growing store does not turn scoring into a standing load on ingest.
+   */
   private maybeScore(): void {
-    if (!this.riskDirty || this.riskRunning || this.stopping) return;
+    if (!this.riskDirty || this.riskRunning || this.stopping || Date.now() < this.riskNotBefore) return;
     this.riskDirty = false;
     const run = async () => {
       const started = performance.now();
       let scored: number | null = null;
       let error: string | null = null;
       try {
-        scored = (await scoreAll(this.db, { config: this.opts.config })).scored;
+        scored = (await scoreAll(this.db, { config: this.opts.config, parallel: false })).scored;
       } catch (err) {
         error = (err as Error).message.split('\n')[0];
       }
       const ms = Math.round(performance.now() - started);
+      this.riskNotBefore = Date.now() + RISK_DUTY_FACTOR * ms;
       this.counters.riskRuns++;
       this.counters.riskLastMs = ms;
       this.counters.riskLastError = error;

@@ -28,6 +28,11 @@ export interface ScoreOptions {
   asOf?: Date;
   /** Privilege-escalation paths from another engine; by default src/engines/privesc when present. */
   privesc?: PrivescSource | null;
+  /**
+   * Let PostgreSQL spread the statements over parallel workers (default true). Real time scores beside
+   * live ingest and turns it off, so that scoring takes one core and ingest keeps the other.
+   */
+  parallel?: boolean;
 }
 
 export interface ScoreSummary {
@@ -73,6 +78,7 @@ export async function scoreAll(db: Db, opts: ScoreOptions = {}): Promise<ScoreSu
     // JIT compilation costs a second or two per statement here (seen as the first row of a tiny scan
     // arriving late), more than it saves on statements that each take well under a second.
     if (db.driver === 'pg') await tx.exec('SET LOCAL jit = off');
+    if (db.driver === 'pg' && opts.parallel === false) await tx.exec('SET LOCAL max_parallel_workers_per_gather = 0');
     await tx.exec(`
       CREATE TEMP TABLE risk_signal (n bigserial, identity_id text NOT NULL, code text NOT NULL, signal text NOT NULL, evidence text[], detail text) ON COMMIT DROP;
       CREATE TEMP TABLE risk_weight (key text PRIMARY KEY, code text NOT NULL, weight real NOT NULL) ON COMMIT DROP;`);
