@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import { registry } from '../../connectors/index.js';
 import { deriveAfterIngest } from '../../engines/derive.js';
 import { ingestPaths } from '../../ingest/pipeline.js';
-import type { IngestResult } from '../../model/index.js';
+import type { IngestResult, RecordKind } from '../../model/index.js';
 import { globals, printJson, table, withGlobals, withStore } from '../context.js';
 
 export function ingestCommand(): Command {
@@ -79,6 +79,14 @@ function printIngest(r: IngestResult, rejectsFile?: string): void {
   const t = r.totals;
   process.stdout.write(`\n${t.files} files (${t.failed} failed, ${t.skipped} skipped): ${t.records} records, ${t.loaded} loaded, ${t.rejected} rejected\n`);
   const kinds = Object.entries(t.counts).sort((a, b) => b[1] - a[1]);
-  if (kinds.length) process.stdout.write(`written: ${kinds.map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ')}\n`);
+  if (kinds.length) process.stdout.write(`written: ${kinds.map(([k, n]) => `${n} ${KIND_WORDS[k as RecordKind]?.[n === 1 ? 0 : 1] ?? k}`).join(', ')}\n`);
   if (t.rejected > 0) process.stdout.write(rejectsFile ? `rejected records: ${rejectsFile}\n` : `rejected records were not saved; use --rejects FILE to keep them\n`);
 }
+
+/** Record kinds as people read them, singular and plural. */
+const KIND_WORDS: Record<RecordKind, [string, string]> = {
+  identity: ['identity', 'identities'], credential: ['credential', 'credentials'], edge: ['edge', 'edges'],
+  policy: ['policy', 'policies'], entitlement: ['entitlement', 'entitlements'], event: ['event', 'events'],
+  observation: ['observed hop', 'observed hops'], alert: ['alert', 'alerts'], resource: ['resource', 'resources'],
+  ownerClaim: ['owner claim', 'owner claims'],
+};
