@@ -15,6 +15,7 @@ import { RECORD_SCHEMAS } from '../src/model/index.js';
 import { BulkWriter, openStore, type Db } from '../src/store/index.js';
 import { startLocalPostgres } from './lib/local-pg.js';
 import { ms, summary, withPeakRss } from './lib/stats.js';
+import { mulberry32 as rng } from './lib/rng.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,17 +25,6 @@ const { values: args } = parseArgs({
     hub: { type: 'string', default: '5000' },
   },
 });
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ACCOUNTS = 200;
 const acct = (i: number) => String(100000000000 + (i % ACCOUNTS));

@@ -21,6 +21,7 @@ import { Config, RECORD_SCHEMAS, type CanonicalRecord } from '../src/model/index
 import { BulkWriter, openStore, type Db } from '../src/store/index.js';
 import { startLocalPostgres } from './lib/local-pg.js';
 import { summary, withPeakRss } from './lib/stats.js';
+import { mulberry32 as rng } from './lib/rng.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,17 +33,6 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '0' },
   },
 });
-
-/** Deterministic PRNG (mulberry32): the same estate on every run. */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const acct = (i: number) => String(100000000000 + (i % 100));
 const id = {
