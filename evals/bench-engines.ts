@@ -13,7 +13,7 @@ import { fingerprint } from '../src/lib/secrets.js';
 import type { CanonicalRecord } from '../src/model/index.js';
 import { RECORD_SCHEMAS } from '../src/model/index.js';
 import { BulkWriter, openStore, type Db } from '../src/store/index.js';
-import { startLocalPostgres } from './lib/local-pg.js';
+import { benchPostgres } from './lib/local-pg.js';
 import { ms, summary, withPeakRss } from './lib/stats.js';
 import { mulberry32 as rng } from './lib/rng.js';
 
@@ -186,17 +186,15 @@ async function measure(db: Db, label: string, n: number) {
 async function main() {
   const results = [];
   if (args.store === 'pg' || args.store === 'both') {
-    const local = process.env.BENCH_DATABASE_URL ? null : startLocalPostgres();
-    const url = process.env.BENCH_DATABASE_URL ?? local?.url;
-    if (!url) process.stderr.write('no PostgreSQL server (set BENCH_DATABASE_URL or install postgresql): skipping the server run\n');
-    else {
-      const db = await openStore({ databaseUrl: url });
+    const server = benchPostgres();
+    if (server) {
+      const db = await openStore({ databaseUrl: server.url });
       try {
         const { value, peakRssMb } = await withPeakRss(() => measure(db, 'postgresql', Number(args.identities ?? 1_000_000)));
         results.push({ ...value, peakRssMb });
       } finally {
         await db.close();
-        local?.stop();
+        server.stop();
       }
     }
   }

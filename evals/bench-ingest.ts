@@ -15,7 +15,7 @@ import { deriveAfterIngest } from '../src/engines/derive.js';
 import { generateEstate } from '../src/generator/index.js';
 import { ingestPaths } from '../src/ingest/pipeline.js';
 import { openStore, type Db } from '../src/store/index.js';
-import { startLocalPostgres } from './lib/local-pg.js';
+import { benchPostgres } from './lib/local-pg.js';
 import { median, withPeakRss } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -89,10 +89,9 @@ async function measure(label: string, open: () => Promise<Db>, dir: string) {
 const dir = await estate();
 const results = [];
 if (args.store === 'both' || args.store === 'pg') {
-  const local = process.env.BENCH_DATABASE_URL ? null : startLocalPostgres();
-  const base = process.env.BENCH_DATABASE_URL ?? local?.url;
-  if (!base) process.stderr.write('no PostgreSQL server: skipping (set BENCH_DATABASE_URL or install postgresql)\n');
-  else {
+  const server = benchPostgres();
+  if (server) {
+    const base = server.url;
     let n = 0;
     const pg = (await import('pg')).default;
     const open = async () => {
@@ -109,7 +108,7 @@ if (args.store === 'both' || args.store === 'pg') {
     try {
       results.push(await measure('postgresql', open, dir));
     } finally {
-      local?.stop();
+      server.stop();
     }
   }
 }

@@ -19,7 +19,7 @@ import { fingerprint } from '../src/lib/secrets.js';
 import { createCopilotApp, listen, startRuntime } from '../src/mcp/index.js';
 import { Config, RECORD_SCHEMAS, type CanonicalRecord } from '../src/model/index.js';
 import { BulkWriter, openStore, type Db } from '../src/store/index.js';
-import { startLocalPostgres } from './lib/local-pg.js';
+import { benchPostgres, type LocalPostgres } from './lib/local-pg.js';
 import { summary, withPeakRss } from './lib/stats.js';
 import { mulberry32 as rng } from './lib/rng.js';
 
@@ -151,13 +151,13 @@ async function main() {
   const clients = Number(args.clients);
   const seconds = Number(args.seconds);
   const warmup = Number(args.warmup);
-  let server: ReturnType<typeof startLocalPostgres> = null;
+  let server: LocalPostgres | null = null;
   let db: Db;
   if (args.store === 'pglite') db = await openStore({ data: ':memory:' });
   else {
-    const url = process.env.BENCH_DATABASE_URL ?? (server = startLocalPostgres())?.url;
-    if (!url) throw new Error('no PostgreSQL server: set BENCH_DATABASE_URL, install postgresql, or use --store pglite');
-    db = await openStore({ databaseUrl: url });
+    server = benchPostgres();
+    if (!server) throw new Error('no PostgreSQL server: set BENCH_DATABASE_URL, install postgresql, or use --store pglite');
+    db = await openStore({ databaseUrl: server.url });
   }
   try {
     const { value: report, peakRssMb } = await withPeakRss(async () => {

@@ -4,7 +4,7 @@ import { runTriage } from '../src/agent/triage.js';
 import { correlate } from '../src/engines/correlate/index.js';
 import { Config, RECORD_SCHEMAS, type CanonicalRecord, type RecordKind } from '../src/model/index.js';
 import { BulkWriter, openStore, type Db } from '../src/store/index.js';
-import { startLocalPostgres } from './lib/local-pg.js';
+import { benchPostgres } from './lib/local-pg.js';
 
 /**
  * `npm run bench:triage`: triage of 10,000 alerts over a 100,000-identity estate, end to end on the
@@ -152,16 +152,14 @@ if (isMain) {
     }
   }
   if (store === 'pg' || store === 'both') {
-    const local = process.env.BENCH_DATABASE_URL ? null : startLocalPostgres();
-    const url = process.env.BENCH_DATABASE_URL ?? local?.url;
-    if (!url) process.stderr.write('no PostgreSQL server (set BENCH_DATABASE_URL or install postgresql): skipping the server run\n');
-    else {
-      const db = await openStore({ databaseUrl: url });
+    const server = benchPostgres();
+    if (server) {
+      const db = await openStore({ databaseUrl: server.url });
       try {
         results.push(await measure(db, 'postgresql', o, runs));
       } finally {
         await db.close();
-        local?.stop();
+        server.stop();
       }
     }
   }

@@ -7,7 +7,7 @@ import { runTriage } from '../src/agent/triage.js';
 import { deriveAfterIngest } from '../src/engines/derive.js';
 import { ingestPaths } from '../src/ingest/pipeline.js';
 import { loadConfig } from '../src/lib/config.js';
-import { Config, type TriageResult } from '../src/model/index.js';
+import { Config, type TriageIncident, type TriageResult } from '../src/model/index.js';
 import { openStore, type Db } from '../src/store/index.js';
 import { aggregate, failures, score, Truth, type Metrics, type Scored, type TruthIncident } from './scorer.js';
 
@@ -54,14 +54,7 @@ export async function evalScenario(name: string, opts: { db?: Db } = {}): Promis
     await deriveAfterIngest(db);
     const benignEvents = ingest.files.filter((f) => /noise/i.test(f.path)).reduce((n, f) => n + (f.counts.event ?? 0), 0);
     const result = await runTriage(db, { config: cfg, top: 100, embed: false });
-    let cited = 0;
-    let existing = 0;
-    for (const inc of result.incidents) {
-      const g = await groundingRate(db, inc, inc);
-      cited += g.cited;
-      existing += g.existing;
-    }
-    const scored = score(truth.incidents as TruthIncident[], result.incidents, { benignEvents, cited, citedExisting: existing });
+    const scored = score(truth.incidents as TruthIncident[], result.incidents, { benignEvents, ...(await grounding(db, result.incidents)) });
     return { name, title: truth.title ?? name, modelledOn: truth.modelledOn ?? '', scored, result, ms: Math.round(performance.now() - started) };
   } finally {
     if (!opts.db) await db.close();
@@ -83,16 +76,9 @@ export async function evalGenerated(opts: { employees?: number; days?: number } 
     await deriveAfterIngest(db);
     const cfg = Config.parse({ crownJewels: [{ resource: 'arn:aws:s3:::*customer-data-prod*', name: 'customer personal data', classification: 'restricted' }] });
     const result = await runTriage(db, { config: cfg, top: 100, embed: false });
-    const plantedEvents = 0;
-    const benignEvents = (ingest.totals.counts.event ?? 0) - plantedEvents;
-    let cited = 0;
-    let existing = 0;
-    for (const inc of result.incidents) {
-      const g = await groundingRate(db, inc, inc);
-      cited += g.cited;
-      existing += g.existing;
-    }
-    const scored = score(truth.incidents as TruthIncident[], result.incidents, { benignEvents, cited, citedExisting: existing });
+    // The planted incidents' events are a few dozen among tens of thousands: all count as benign here.
+    const benignEvents = ingest.totals.counts.event ?? 0;
+    const scored = score(truth.incidents as TruthIncident[], result.incidents, { benignEvents, ...(await grounding(db, result.incidents)) });
     return { name: 'generated-estate', title: `generated estate (${opts.employees ?? DEMO.employees} employees)`, modelledOn: 'src/generator planted incidents', scored, result, ms: Math.round(performance.now() - started) };
   } finally {
     await db.close();
@@ -149,4 +135,16 @@ if (isMain) {
   if (args.includes('--json')) process.stdout.write(JSON.stringify({ metrics: r.metrics, failures: r.failures, scenarios: r.runs.map((x) => ({ name: x.name, metrics: aggregate([x.scored]), matches: x.scored.matches })), generated: r.generated ? { metrics: aggregate([r.generated.scored]), matches: r.generated.scored.matches } : null }, null, 2) + '\n');
   else process.stdout.write(report(r, Boolean(scenario) || args.includes('--verbose')));
   process.exitCode = r.failures.length ? 1 : 0;
+}
+
+/** Ids cited by the incidents, and how many of them exist in the store. */
+async function grounding(db: Db, incidents: TriageIncident[]): Promise<{ cited: number; citedExisting: number }> {
+  let cited = 0;
+  let citedExisting = 0;
+  for (const inc of incidents) {
+    const g = await groundingRate(db, inc, inc);
+    cited += g.cited;
+    citedExisting += g.existing;
+  }
+  return { cited, citedExisting };
 }

@@ -65,3 +65,14 @@ export function startLocalPostgres(opts: { fsync?: boolean } = {}): LocalPostgre
     },
   };
 }
+
+/**
+ * The PostgreSQL server a benchmark runs against: BENCH_DATABASE_URL when set (left running), else a
+ * throwaway local one (stopped by `stop()`), else null with a notice that the server run is skipped.
+ */
+export function benchPostgres(opts: { fsync?: boolean } = {}): LocalPostgres | null {
+  if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, stop() {} };
+  const local = startLocalPostgres(opts);
+  if (!local) process.stderr.write('no PostgreSQL server (set BENCH_DATABASE_URL or install postgresql): skipping the server run\n');
+  return local;
+}
